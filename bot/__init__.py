@@ -1,0 +1,1 @@
+"""The running bot: settings, the command line, the console (and later the chat adapters)."""

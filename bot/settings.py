@@ -1,0 +1,55 @@
+"""Configuration from the environment and a `.env` file (PRODUCT.md, "Running it")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///digibot.db"
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    digibot_port: int = 3000
+    digibot_leadership_channel: str | None = None
+    digibot_coordinators: Annotated[list[str], NoDecode] = []
+    digibot_language: Literal["fi", "en"] = "fi"
+    digibot_timezone: str = "Europe/Helsinki"
+    digibot_summary_dates: Annotated[list[str], NoDecode] = ["05-20", "09-20"]
+    digibot_summary_time: str = "09:00"
+    digibot_reminder_days: Annotated[list[int], NoDecode] = [14, 3]
+
+    _split = field_validator(
+        "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
+    )(_split_list)
+
+    @field_validator("digibot_language", mode="before")
+    @classmethod
+    def _language(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("digibot_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.digibot_timezone)

@@ -1,0 +1,53 @@
+"""Who is asking, and the settings a command needs: what an adapter hands to a handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from handlers.messages import Language, Messages
+from storage.crud import normalize_ref
+from storage.models import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A chat user: the platform's user id and, where the profile gives one, an e-mail."""
+
+    user_id: str | None = None
+    email: str | None = None
+
+    @property
+    def refs(self) -> frozenset[str]:
+        return frozenset(normalize_ref(r) for r in (self.user_id, self.email) if r)
+
+    @property
+    def author(self) -> str:
+        """What an update records as its author."""
+        return normalize_ref(self.user_id or self.email or "unknown")
+
+    @classmethod
+    def from_ref(cls, ref: str) -> Actor:
+        """`--as` takes a user id or an e-mail."""
+        return cls(email=ref) if "@" in ref else cls(user_id=ref)
+
+
+@dataclass(frozen=True)
+class Context:
+    engine: Engine
+    language: Language = "fi"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
+    coordinators: frozenset[str] = frozenset()
+    """Coordinators from DIGIBOT_COORDINATORS; those added in the database count too."""
+    source: str = "console"
+    prefix: str = "/digi "
+    """How the user types a command, for examples in replies."""
+    now: Callable[[], datetime] = utcnow
+
+    @property
+    def t(self) -> Messages:
+        return Messages(self.language)

@@ -1,0 +1,61 @@
+"""How numbers, dates and people read in each language."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.messages import Language
+from storage.dates import parts
+
+_MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def progress(language: Language, value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value} %" if language == "fi" else f"{value}%"
+
+
+def moment(language: Language, value: datetime, zone: ZoneInfo) -> str:
+    local = value.astimezone(zone)
+    if language == "fi":
+        return f"{local.day}.{local.month}.{local.year} klo {local.hour}.{local.minute:02d}"
+    return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M}"
+
+
+def when(language: Language, value: str | None) -> str:
+    """A programme date (`2026`, `2026-06`, `2026-06-30`) as people write it."""
+    if not value:
+        return "—"
+    year, month, day = parts(value)
+    if language == "fi":
+        if day:
+            return f"{day}.{month}.{year}"
+        return f"{month}/{year}" if month else str(year)
+    if day:
+        return f"{day} {_MONTHS_EN[month - 1]} {year}"
+    return f"{_MONTHS_EN[month - 1]} {year}" if month else str(year)
+
+
+def schedule(language: Language, start: str | None, due: str | None) -> str:
+    if not start and not due:
+        return "—"
+    return f"{when(language, start)}–{when(language, due)}"
+
+
+def number(language: Language, value: int) -> str:
+    grouped = f"{value:,}"
+    return grouped.replace(",", " ") if language == "fi" else grouped
+
+
+def euros(language: Language, amount: int) -> str:
+    return f"{number(language, amount)} €" if language == "fi" else f"€{number(language, amount)}"
+
+
+def natural_key(code: str) -> tuple:
+    """Sort ids as people do: 1.2 before 1.10."""
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code.lower()) if p
+    )

@@ -1,0 +1,432 @@
+"""The message catalogue: every text a user reads, in Finnish and English.
+
+Templates hold no markup; `{name}` placeholders are filled with plain values and the
+renderer escapes the result for its platform."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["fi", "en"]
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- help ---
+    "help.title": {
+        "fi": "Digiohjelman botti — komennot",
+        "en": "Digital programme bot — commands",
+    },
+    "help.status": {
+        "fi": "{p}tila <tunnus> <tila> [<n> %] [huomio] — kirjaa tilannepäivityksen. "
+        "Esim. {p}tila 1.1 aikataulussa 40 % Pilotti käynnissä",
+        "en": "{p}status <id> <status> [<n>%] [note] — records a status update. "
+        "E.g. {p}status 1.1 on-track 40% Pilot running",
+    },
+    "help.update": {
+        "fi": "{p}päivitä — avaa lomakkeen omista toimenpiteistäsi",
+        "en": "{p}update — opens a form listing your own measures",
+    },
+    "help.show": {
+        "fi": "{p}näytä <tunnus> — toimenpiteen tilanne. Esim. {p}näytä 1.1",
+        "en": "{p}show <id> — a measure's current state. E.g. {p}show 1.1",
+    },
+    "help.history": {
+        "fi": "{p}historia <tunnus> — toimenpiteen päivitykset uusimmasta alkaen",
+        "en": "{p}history <id> — a measure's updates, newest first",
+    },
+    "help.list": {
+        "fi": "{p}lista [omat | <teema> | <tila>] — toimenpiteet tilamerkein. "
+        "Esim. {p}lista omat, {p}lista T2, {p}lista viivästynyt",
+        "en": "{p}list [mine | <theme> | <status>] — measures with status marks. "
+        "E.g. {p}list mine, {p}list T2, {p}list delayed",
+    },
+    "help.undo": {
+        "fi": "{p}peru [<tunnus>] — peruu oman viimeisimmän päivityksesi (24 tunnin sisällä)",
+        "en": "{p}undo [<id>] — withdraws your latest update (within 24 hours)",
+    },
+    "help.help": {
+        "fi": "{p}ohje — tämä ohje",
+        "en": "{p}help — this help",
+    },
+    "help.statuses": {
+        "fi": "Tilat: {words}. Tiloille riski ja viivästynyt kirjoita myös syy.",
+        "en": "Statuses: {words}. At-risk and delayed also need a reason.",
+    },
+    "help.languages": {
+        "fi": "Komennot käyvät suomeksi ja englanniksi (tila = status, näytä = show …).",
+        "en": "Commands work in English and Finnish (status = tila, show = näytä …).",
+    },
+    "help.short": {
+        "fi": "En tunnista komentoa ”{text}”. Esimerkki: {p}tila 1.1 aikataulussa 40 % "
+        "Pilotti käynnissä. Kaikki komennot: {p}ohje",
+        "en": "I don't recognise the command “{text}”. Example: {p}status 1.1 on-track 40% "
+        "Pilot running. All commands: {p}help",
+    },
+    "form.chat_only": {
+        "fi": "Päivityslomake avautuu chatissa. Täällä kirjaa päivitys komennolla, "
+        "esim. {p}tila 1.1 aikataulussa 40 % Pilotti käynnissä",
+        "en": "The update form opens in chat. Here, record an update with a command, "
+        "e.g. {p}status 1.1 on-track 40% Pilot running",
+    },
+    # --- the form of a command ---
+    "usage.status": {
+        "fi": "Anna toimenpiteen tunnus ja tila.",
+        "en": "Give the measure's id and a status.",
+    },
+    "example.status": {
+        "fi": "Esimerkki: {p}tila 1.1 aikataulussa 40 % Pilotti käynnissä",
+        "en": "Example: {p}status 1.1 on-track 40% Pilot running",
+    },
+    "usage.show": {"fi": "Anna toimenpiteen tunnus.", "en": "Give the measure's id."},
+    "example.show": {"fi": "Esimerkki: {p}näytä 1.1", "en": "Example: {p}show 1.1"},
+    "example.history": {"fi": "Esimerkki: {p}historia 1.1", "en": "Example: {p}history 1.1"},
+    "example.undo": {
+        "fi": "Esimerkki: {p}peru tai {p}peru 1.1",
+        "en": "Example: {p}undo or {p}undo 1.1",
+    },
+    "usage.extra": {
+        "fi": "Komennolle annettiin ylimääräistä tekstiä: ”{text}”.",
+        "en": "The command got extra text: “{text}”.",
+    },
+    # --- lookup and permission ---
+    "measure.not_found": {
+        "fi": "Toimenpidettä ”{id}” ei löydy. Tarkoititko: {ids}?",
+        "en": "Measure “{id}” not found. Did you mean: {ids}?",
+    },
+    "measure.not_found_none": {
+        "fi": "Toimenpidettä ”{id}” ei löydy.",
+        "en": "Measure “{id}” not found.",
+    },
+    "measure.list_hint": {
+        "fi": "Kaikki toimenpiteet: {p}lista",
+        "en": "All measures: {p}list",
+    },
+    "permission.refused": {
+        "fi": "Toimenpiteen {id} tilaa voivat päivittää sen vastuuhenkilö {owner}, "
+        "varahenkilöt ja digikoordinaattorit.",
+        "en": "Measure {id} can be updated by its owner {owner}, its deputies and the "
+        "coordinators.",
+    },
+    "permission.coordinator_hint": {
+        "fi": "Jos vastuu on siirtynyt sinulle, pyydä digikoordinaattoria päivittämään "
+        "ohjelmatiedosto.",
+        "en": "If the measure is now yours, ask a coordinator to update the programme file.",
+    },
+    # --- values ---
+    "status.unknown": {
+        "fi": "Tuntematon tila ”{word}”. Sallitut tilat: {words}.",
+        "en": "Unknown status “{word}”. Valid statuses: {words}.",
+    },
+    "progress.range": {
+        "fi": "Edistymisen pitää olla kokonaisluku 0–100 % (annoit {value}).",
+        "en": "Progress must be a whole number from 0 to 100% (you gave {value}).",
+    },
+    "progress.example": {
+        "fi": "Esimerkki: {p}tila {id} aikataulussa 40 %",
+        "en": "Example: {p}status {id} on-track 40%",
+    },
+    "reason.required": {
+        "fi": "Tila ”{status}” vaatii syyn: johtoryhmä tarvitsee tiedon siitä, miksi.",
+        "en": "Status “{status}” needs a reason: leadership needs to know why.",
+    },
+    "reason.example": {
+        "fi": "Esimerkki: {p}tila {id} {word} Toimittajan aikataulu venyy kuukaudella",
+        "en": "Example: {p}status {id} {word} The supplier's schedule slipped by a month",
+    },
+    "note.too_long": {
+        "fi": "Huomio on {length} merkkiä pitkä; enintään {limit} merkkiä.",
+        "en": "The note is {length} characters long; the limit is {limit} characters.",
+    },
+    "note.too_long_hint": {
+        "fi": "Lyhennä huomio ja lähetä uudelleen. Mitään ei tallennettu.",
+        "en": "Shorten the note and send it again. Nothing was saved.",
+    },
+    # --- faults ---
+    "db.unavailable": {
+        "fi": "Tietokanta ei ole juuri nyt käytettävissä: mitään ei tallennettu. "
+        "Yritä hetken päästä uudelleen.",
+        "en": "The database is not available right now: nothing was saved. "
+        "Please try again in a moment.",
+    },
+    "internal.error": {
+        "fi": "Jokin meni pieleen eikä mitään tallennettu. Yritä uudelleen; jos vika "
+        "toistuu, kerro digikoordinaattorille.",
+        "en": "Something went wrong and nothing was saved. Try again; if it keeps "
+        "happening, tell the coordinator.",
+    },
+    # --- status recorded ---
+    "status.recorded": {
+        "fi": "Tallennettu. Toimenpiteen {id} tilanne nyt:",
+        "en": "Saved. Measure {id} now stands at:",
+    },
+    "status.already_recorded": {
+        "fi": "Tämä päivitys oli jo tallennettu. Toimenpiteen {id} tilanne:",
+        "en": "This update was already saved. Measure {id} stands at:",
+    },
+    "status.undo_hint": {
+        "fi": "Väärin meni? {p}peru {id} peruu päivityksen 24 tunnin sisällä.",
+        "en": "A mistake? {p}undo {id} withdraws it within 24 hours.",
+    },
+    # --- show ---
+    "field.theme": {"fi": "Teema", "en": "Theme"},
+    "field.owner": {"fi": "Vastuuhenkilö", "en": "Owner"},
+    "field.deputies": {"fi": "Varahenkilöt", "en": "Deputies"},
+    "field.unit": {"fi": "Vastuuyksikkö", "en": "Unit"},
+    "field.status": {"fi": "Tila", "en": "Status"},
+    "field.progress": {"fi": "Edistyminen", "en": "Progress"},
+    "field.updated": {"fi": "Viimeisin päivitys", "en": "Last update"},
+    "field.note": {"fi": "Huomio", "en": "Note"},
+    "field.schedule": {"fi": "Aikataulu", "en": "Schedule"},
+    "field.indicator": {"fi": "Mittari", "en": "Indicator"},
+    "field.budget": {"fi": "Budjetti", "en": "Budget"},
+    "show.updated_by": {"fi": "{time}, {author}", "en": "{time}, by {author}"},
+    "show.no_updates": {"fi": "ei päivityksiä vielä", "en": "no updates yet"},
+    "show.indicator": {
+        "fi": "{indicator}: lähtötaso {baseline} → tavoite {target}",
+        "en": "{indicator}: baseline {baseline} → target {target}",
+    },
+    "flag.overdue": {
+        "fi": "⚠️ Myöhässä: määräaika {due} on ohitettu eikä toimenpide ole valmis.",
+        "en": "⚠️ Overdue: the due date {due} has passed and the measure is not done.",
+    },
+    "flag.never_updated": {
+        "fi": "⚠️ Päivittämättä: toimenpiteestä ei ole vielä yhtään tilannepäivitystä.",
+        "en": "⚠️ Stale: this measure has no status update yet.",
+    },
+    # --- history ---
+    "history.title": {
+        "fi": "{id} {title} — päivitykset uusimmasta alkaen",
+        "en": "{id} {title} — updates, newest first",
+    },
+    "history.empty": {
+        "fi": "Toimenpiteestä {id} ei ole vielä päivityksiä.",
+        "en": "Measure {id} has no updates yet.",
+    },
+    "history.withdrawn": {"fi": "(peruttu)", "en": "(withdrawn)"},
+    "history.more": {
+        "fi": "… ja {count} vanhempaa. Koko historia: digibot export --history",
+        "en": "… and {count} older. The full history: digibot export --history",
+    },
+    # --- list ---
+    "list.title.all": {"fi": "Toimenpiteet ({count})", "en": "Measures ({count})"},
+    "list.title.mine": {"fi": "Omat toimenpiteesi ({count})", "en": "Your measures ({count})"},
+    "list.title.theme": {"fi": "{theme} ({count})", "en": "{theme} ({count})"},
+    "list.title.status": {"fi": "Tila: {status} ({count})", "en": "Status: {status} ({count})"},
+    "list.empty": {"fi": "Ei toimenpiteitä.", "en": "No measures."},
+    "list.empty_mine": {
+        "fi": "Sinulle ei ole merkitty toimenpiteitä vastuu- tai varahenkilöksi.",
+        "en": "You are not the owner or a deputy of any measure.",
+    },
+    "list.empty_programme": {
+        "fi": "Ohjelmaa ei ole vielä tuotu. Digikoordinaattori tuo sen: digibot import "
+        "ohjelma.yaml",
+        "en": "No programme has been imported yet. A coordinator imports it: digibot import "
+        "programme.yaml",
+    },
+    "list.unknown_filter": {
+        "fi": "En tunnista rajausta ”{word}”. Käy: omat, teeman tunnus ({themes}) tai tila "
+        "({words}).",
+        "en": "I don't recognise the filter “{word}”. Use: mine, a theme id ({themes}) or a "
+        "status ({words}).",
+    },
+    # --- undo ---
+    "undo.done": {
+        "fi": "Peruttu: päivityksesi {time} toimenpiteeseen {id} ({status}). Se jää "
+        "historiaan perutuksi.",
+        "en": "Withdrawn: your update of {time} to measure {id} ({status}). It stays in the "
+        "history, marked withdrawn.",
+    },
+    "undo.nothing": {
+        "fi": "Sinulla ei ole peruttavaa päivitystä viimeisen 24 tunnin ajalta.",
+        "en": "You have no update from the last 24 hours to withdraw.",
+    },
+    "undo.nothing_measure": {
+        "fi": "Sinulla ei ole toimenpiteeseen {id} peruttavaa päivitystä viimeisen 24 tunnin "
+        "ajalta.",
+        "en": "You have no update to measure {id} from the last 24 hours to withdraw.",
+    },
+    "undo.now": {"fi": "Tilanne nyt:", "en": "It now stands at:"},
+    # --- statuses shown ---
+    "status.not_started": {"fi": "Ei aloitettu", "en": "Not started"},
+    "status.on_track": {"fi": "Etenee suunnitellusti", "en": "On track"},
+    "status.at_risk": {"fi": "Riski viivästyä", "en": "At risk"},
+    "status.delayed": {"fi": "Viivästynyt", "en": "Delayed"},
+    "status.done": {"fi": "Valmis", "en": "Done"},
+    "status.postponed": {"fi": "Siirretty", "en": "Postponed"},
+    # --- the command line (coordinator's tools) ---
+    "cli.import_ok": {
+        "fi": "Tuotu {path}: {themes} teemaa, {created} uutta ja {updated} päivitettyä "
+        "toimenpidettä ({unchanged} ennallaan). Tilannepäivityksiin ei koskettu.",
+        "en": "Imported {path}: {themes} themes, {created} new and {updated} changed measures "
+        "({unchanged} unchanged). Status updates were not touched.",
+    },
+    "cli.import_failed": {
+        "fi": "Tuonti epäonnistui, mitään ei muutettu. {count} virhettä tiedostossa {path}:",
+        "en": "Import failed, nothing was changed. {count} problems in {path}:",
+    },
+    "cli.import_error_line": {
+        "fi": "rivi {line}, {field}: {message}",
+        "en": "line {line}, {field}: {message}",
+    },
+    "cli.file_unreadable": {
+        "fi": "Tiedostoa {path} ei voi lukea: {reason}",
+        "en": "Cannot read {path}: {reason}",
+    },
+    "cli.restore_ok": {
+        "fi": "Palautettu {path}: {measures} toimenpidettä ja {updates} tilannepäivitystä.",
+        "en": "Restored {path}: {measures} measures and {updates} status updates.",
+    },
+    "cli.restore_not_empty": {
+        "fi": "Palautus tehdään vain tyhjään tietokantaan, ja tässä on jo {measures} "
+        "toimenpidettä. Mitään ei muutettu. Anna tyhjä tietokanta: DATABASE_URL=…",
+        "en": "A restore goes only into an empty database, and this one holds {measures} "
+        "measures. Nothing was changed. Point DATABASE_URL at an empty database.",
+    },
+    "cli.restore_invalid": {
+        "fi": "{path} ei ole digibotin JSON-vienti historian kanssa ({reason}). Mitään ei "
+        "muutettu. Vienti tehdään: digibot export --format json --history",
+        "en": "{path} is not a digibot JSON export with history ({reason}). Nothing was "
+        "changed. Make one with: digibot export --format json --history",
+    },
+    "cli.coordinator_added": {
+        "fi": "{ref} on nyt digikoordinaattori.",
+        "en": "{ref} is now a coordinator.",
+    },
+    "cli.coordinator_exists": {
+        "fi": "{ref} on jo digikoordinaattori.",
+        "en": "{ref} is already a coordinator.",
+    },
+    "cli.coordinator_removed": {
+        "fi": "{ref} ei ole enää digikoordinaattori.",
+        "en": "{ref} is no longer a coordinator.",
+    },
+    "cli.coordinator_missing": {
+        "fi": "{ref} ei ole tietokantaan lisätty digikoordinaattori.",
+        "en": "{ref} is not a coordinator added in the database.",
+    },
+    "cli.coordinator_from_env": {
+        "fi": "{ref} (asetuksesta DIGIBOT_COORDINATORS)",
+        "en": "{ref} (from DIGIBOT_COORDINATORS)",
+    },
+    "cli.coordinator_none": {
+        "fi": "Digikoordinaattoreita ei ole. Lisää: digibot coordinator add <tunnus tai "
+        "sähköposti>",
+        "en": "There are no coordinators. Add one: digibot coordinator add <user id or e-mail>",
+    },
+    "cli.bad_ref": {
+        "fi": "”{ref}” ei ole käyttäjätunnus eikä sähköpostiosoite. Esimerkki: "
+        "digibot coordinator add U0123ABCD tai etunimi.sukunimi@tornio.fi",
+        "en": "“{ref}” is neither a user id nor an e-mail address. Example: "
+        "digibot coordinator add U0123ABCD or first.last@tornio.fi",
+    },
+    "cli.db_unavailable": {
+        "fi": "Tietokantaan {url} ei saada yhteyttä: {reason}",
+        "en": "Cannot reach the database {url}: {reason}",
+    },
+    "console.welcome": {
+        "fi": "Digibotin konsoli — käyttäjänä {actor}. Kirjoita ohje, lopeta Ctrl-D:llä.",
+        "en": "Digibot console — acting as {actor}. Type help; Ctrl-D quits.",
+    },
+    "demo.loaded": {
+        "fi": "Esimerkkiohjelma (keksitty, ei todellinen) ladattu tietokantaan {path}.",
+        "en": "The example programme (synthetic, not real) is loaded into {path}.",
+    },
+    "demo.try": {
+        "fi": "Kokeile: lista · näytä 1.1 · tila 1.1 aikataulussa 40 % Pilotti käynnissä · "
+        "historia 1.1 · peru",
+        "en": "Try: list · show 1.1 · status 1.1 on-track 40% Pilot running · history 1.1 · undo",
+    },
+}
+
+# Import errors: what was wrong with a field of the programme file.
+MESSAGES.update(
+    {
+        "import.required": {"fi": "pakollinen kenttä puuttuu", "en": "required field missing"},
+        "import.duplicate_id": {
+            "fi": "tunnus {id} on jo rivillä {line}",
+            "en": "id {id} already appears on line {line}",
+        },
+        "import.bad_id": {
+            "fi": "”{value}” ei kelpaa tunnukseksi: käytä kirjaimia, numeroita ja merkkejä . _ -",
+            "en": "“{value}” is not a valid id: use letters, digits and . _ -",
+        },
+        "import.unknown_theme": {
+            "fi": "teemaa ”{value}” ei ole määritelty kohdassa themes",
+            "en": "theme “{value}” is not defined under themes",
+        },
+        "import.bad_person": {
+            "fi": "”{value}” ei ole käyttäjätunnus eikä sähköpostiosoite",
+            "en": "“{value}” is neither a chat user id nor an e-mail address",
+        },
+        "import.bad_date": {
+            "fi": "”{value}” ei ole päivämäärä; käytä muotoa 2026, 2026-06 tai 2026-06-30",
+            "en": "“{value}” is not a date; use 2026, 2026-06 or 2026-06-30",
+        },
+        "import.due_before_start": {
+            "fi": "päättyy ({due}) ennen alkamista ({start})",
+            "en": "due ({due}) is before the start ({start})",
+        },
+        "import.bad_budget": {
+            "fi": "”{value}” ei ole euromäärä; käytä kokonaislukua, esim. 20000",
+            "en": "“{value}” is not an amount of euros; use a whole number such as 20000",
+        },
+        "import.bad_level": {
+            "fi": "”{value}” ei ole kypsyystaso 1–5 (desimaalit sallittu, esim. 2.8)",
+            "en": "“{value}” is not a maturity level from 1 to 5 (decimals allowed, e.g. 2.8)",
+        },
+        "import.bad_year": {
+            "fi": "”{value}” ei ole vuosiluku",
+            "en": "“{value}” is not a year",
+        },
+        "import.not_text": {
+            "fi": "odotettiin tekstiä, saatiin {value}",
+            "en": "expected text, got {value}",
+        },
+        "import.too_long": {
+            "fi": "liian pitkä ({length} merkkiä, enintään {limit})",
+            "en": "too long ({length} characters, at most {limit})",
+        },
+        "import.not_mapping": {
+            "fi": 'odotettiin avain–arvo-paria (esim. id: "1.1")',
+            "en": 'expected a mapping of keys to values (e.g. id: "1.1")',
+        },
+        "import.not_list": {"fi": "odotettiin listaa", "en": "expected a list"},
+        "import.unknown_field": {
+            "fi": "tuntematon kenttä; sallitut: {fields}",
+            "en": "unknown field; known fields: {fields}",
+        },
+        "import.yaml_syntax": {
+            "fi": "YAML-tiedosto on virheellinen: {problem}",
+            "en": "the YAML is malformed: {problem}",
+        },
+        "import.csv_syntax": {
+            "fi": "CSV-tiedosto on virheellinen: {problem}",
+            "en": "the CSV is malformed: {problem}",
+        },
+        "import.csv_columns": {
+            "fi": "rivillä on {count} saraketta, otsikkorivillä {expected}",
+            "en": "the row has {count} columns, the header {expected}",
+        },
+        "import.empty": {
+            "fi": "tiedostossa ei ole yhtään toimenpidettä",
+            "en": "the file holds no measures",
+        },
+        "import.not_utf8": {
+            "fi": "tiedosto ei ole UTF-8-muodossa; tallenna se Excelissä muodossa ”CSV UTF-8”",
+            "en": "the file is not UTF-8; save it from Excel as “CSV UTF-8”",
+        },
+        "import.unknown_format": {
+            "fi": "tunnistan vain .yaml-, .yml- ja .csv-tiedostot",
+            "en": "only .yaml, .yml and .csv files are understood",
+        },
+    }
+)
+
+
+class Messages:
+    """The catalogue in one language."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+
+    def __call__(self, key: str, **params: object) -> str:
+        return MESSAGES[key][self.language].format(**params)

@@ -1,0 +1,21 @@
+"""Replies as plain text, for the console."""
+
+from __future__ import annotations
+
+from handlers.replies import Fields, Heading, Hint, Items, Paragraph, Reply
+
+
+def render_text(reply: Reply) -> str:
+    lines: list[str] = []
+    for block in reply.blocks:
+        match block:
+            case Heading(text):
+                lines.append(text)
+            case Paragraph(text) | Hint(text):
+                lines.append(text)
+            case Fields(pairs):
+                width = max(len(label) for label, _ in pairs) if pairs else 0
+                lines.extend(f"  {label + ':':<{width + 1}} {value}" for label, value in pairs)
+            case Items(item_lines):
+                lines.extend(f"  {line}" for line in item_lines)
+    return "\n".join(lines)

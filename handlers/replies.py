@@ -1,0 +1,52 @@
+"""Platform-neutral replies. Every string in a reply is plain text: a renderer escapes it
+for its platform and chooses how each kind of block looks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Label–value pairs, such as a measure's owner and due date."""
+
+    pairs: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Items:
+    """A list, one line an item (a measure, an update)."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Small print: an example of the right form, where to go next."""
+
+    text: str
+
+
+Block = Heading | Paragraph | Fields | Items | Hint
+
+
+@dataclass(frozen=True)
+class Reply:
+    blocks: tuple[Block, ...]
+    ok: bool = True
+    """False when the command was refused or invalid: nothing was changed."""
+
+
+def error(text: str, hint: str | None = None) -> Reply:
+    blocks: tuple[Block, ...] = (Paragraph(text),) + ((Hint(hint),) if hint else ())
+    return Reply(blocks, ok=False)

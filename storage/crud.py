@@ -1,0 +1,284 @@
+"""Queries and writes: flat, keyword-only functions that take a session."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import Coordinator, Measure, MeasureRole, Person, StatusUpdate, Theme, utcnow
+
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$")
+
+
+def normalize_ref(ref: str) -> str:
+    """People are named by chat user id (kept as given) or e-mail (matched case-insensitively)."""
+    ref = ref.strip()
+    return ref.lower() if "@" in ref else ref
+
+
+def is_valid_ref(ref: str) -> bool:
+    return bool(EMAIL.match(ref) or USER_ID.match(ref))
+
+
+# --- people and roles ---
+
+
+def ensure_person(session: Session, *, ref: str, name: str | None = None) -> Person:
+    ref = normalize_ref(ref)
+    person = session.exec(select(Person).where(Person.ref == ref)).first()
+    if person is None:
+        person = Person(ref=ref, name=name)
+        session.add(person)
+        session.flush()
+    elif name and person.name != name:
+        person.name = name
+    return person
+
+
+def find_person(session: Session, *, ref: str) -> Person | None:
+    return session.exec(select(Person).where(Person.ref == normalize_ref(ref))).first()
+
+
+@dataclass(frozen=True)
+class Roles:
+    owner: Person | None
+    deputies: tuple[Person, ...]
+
+    def refs(self) -> set[str]:
+        people = ((self.owner,) if self.owner else ()) + self.deputies
+        return {p.ref for p in people}
+
+
+def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles]:
+    """Owner and deputies of each measure, in the programme file's order."""
+    measure_ids = list(measure_ids)
+    rows = session.exec(
+        select(MeasureRole, Person)
+        .join(Person, col(Person.id) == MeasureRole.person_id)
+        .where(col(MeasureRole.measure_id).in_(measure_ids))
+        .order_by(col(MeasureRole.measure_id), col(MeasureRole.position))
+    ).all()
+    owners: dict[int, Person] = {}
+    deputies: dict[int, list[Person]] = {}
+    for role, person in rows:
+        if role.role == "owner":
+            owners[role.measure_id] = person
+        else:
+            deputies.setdefault(role.measure_id, []).append(person)
+    return {
+        mid: Roles(owner=owners.get(mid), deputies=tuple(deputies.get(mid, ())))
+        for mid in measure_ids
+    }
+
+
+def set_roles(session: Session, *, measure: Measure, owner: Person, deputies: list[Person]) -> bool:
+    """Replace a measure's owner and deputies; True if anything changed."""
+    wanted = [(owner.id, "owner")] + [(d.id, "deputy") for d in deputies if d.id != owner.id]
+    existing = session.exec(
+        select(MeasureRole)
+        .where(MeasureRole.measure_id == measure.id)
+        .order_by(col(MeasureRole.position))
+    ).all()
+    if [(r.person_id, r.role) for r in existing] == wanted:
+        return False
+    for role in existing:
+        session.delete(role)
+    session.flush()
+    for position, (person_id, role_name) in enumerate(wanted):
+        session.add(
+            MeasureRole(
+                measure_id=measure.id, person_id=person_id, role=role_name, position=position
+            )
+        )
+    return True
+
+
+def measure_ids_of(session: Session, *, refs: Iterable[str]) -> list[int]:
+    """Measures that these refs (one user's id and e-mail) own or deputise."""
+    refs = {normalize_ref(r) for r in refs if r}
+    if not refs:
+        return []
+    return list(
+        session.exec(
+            select(MeasureRole.measure_id)
+            .join(Person, col(Person.id) == MeasureRole.person_id)
+            .where(col(Person.ref).in_(refs))
+            .distinct()
+        )
+    )
+
+
+def coordinator_refs(session: Session) -> list[str]:
+    return list(
+        session.exec(
+            select(Person.ref)
+            .join(Coordinator, col(Coordinator.person_id) == Person.id)
+            .order_by(col(Person.ref))
+        )
+    )
+
+
+def add_coordinator(session: Session, *, ref: str, added_by: str) -> bool:
+    """Grant the coordinator role; False if it was held already."""
+    person = ensure_person(session, ref=ref)
+    if session.exec(select(Coordinator).where(Coordinator.person_id == person.id)).first():
+        return False
+    session.add(Coordinator(person_id=person.id, added_by=added_by))
+    return True
+
+
+def remove_coordinator(session: Session, *, ref: str) -> bool:
+    row = session.exec(
+        select(Coordinator)
+        .join(Person, col(Person.id) == Coordinator.person_id)
+        .where(Person.ref == normalize_ref(ref))
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    return True
+
+
+# --- programme ---
+
+
+def find_measure(session: Session, *, code: str) -> Measure | None:
+    return session.exec(select(Measure).where(Measure.code_key == code.strip().lower())).first()
+
+
+def measure_codes(session: Session) -> list[str]:
+    return list(session.exec(select(Measure.code)))
+
+
+def count_measures(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Measure)).one()
+
+
+def themes(session: Session) -> list[Theme]:
+    return list(session.exec(select(Theme)))
+
+
+def find_theme(session: Session, *, code: str) -> Theme | None:
+    return session.exec(select(Theme).where(Theme.code_key == code.strip().lower())).first()
+
+
+def measures(
+    session: Session, *, theme_id: int | None = None, ids: list[int] | None = None
+) -> list[Measure]:
+    query = select(Measure)
+    if theme_id is not None:
+        query = query.where(Measure.theme_id == theme_id)
+    if ids is not None:
+        query = query.where(col(Measure.id).in_(ids))
+    return list(session.exec(query))
+
+
+# --- status updates ---
+
+
+def current_updates(session: Session, *, measure_ids: Iterable[int]) -> dict[int, StatusUpdate]:
+    """Each measure's latest update not withdrawn: one index seek a measure, never a scan."""
+    measure_ids = list(measure_ids)
+    if not measure_ids:
+        return {}
+    latest = (
+        select(func.max(StatusUpdate.id))
+        .where(
+            StatusUpdate.measure_id == Measure.id,
+            col(StatusUpdate.withdrawn_at).is_(None),
+        )
+        .correlate(Measure)
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(StatusUpdate)
+        .join(Measure, col(StatusUpdate.id) == latest)
+        .where(col(Measure.id).in_(measure_ids))
+    ).all()
+    return {update.measure_id: update for update in rows}
+
+
+def current_update(session: Session, *, measure_id: int) -> StatusUpdate | None:
+    return session.exec(
+        select(StatusUpdate)
+        .where(StatusUpdate.measure_id == measure_id, col(StatusUpdate.withdrawn_at).is_(None))
+        .order_by(col(StatusUpdate.id).desc())
+        .limit(1)
+    ).first()
+
+
+def update_by_key(session: Session, *, idempotency_key: str) -> StatusUpdate | None:
+    return session.exec(
+        select(StatusUpdate).where(StatusUpdate.idempotency_key == idempotency_key)
+    ).first()
+
+
+def append_update(
+    session: Session,
+    *,
+    measure_id: int,
+    author: str,
+    status: str,
+    progress: int | None,
+    note: str,
+    source: str,
+    idempotency_key: str | None = None,
+    created_at: datetime | None = None,
+) -> StatusUpdate:
+    update = StatusUpdate(
+        measure_id=measure_id,
+        author=author,
+        status=status,
+        progress=progress,
+        note=note,
+        source=source,
+        idempotency_key=idempotency_key,
+        created_at=created_at or utcnow(),
+    )
+    session.add(update)
+    session.flush()
+    return update
+
+
+def history(session: Session, *, measure_id: int, limit: int) -> tuple[list[StatusUpdate], int]:
+    """The newest `limit` updates, withdrawn ones included, and how many there are in all."""
+    rows = session.exec(
+        select(StatusUpdate)
+        .where(StatusUpdate.measure_id == measure_id)
+        .order_by(col(StatusUpdate.id).desc())
+        .limit(limit)
+    ).all()
+    total = session.exec(
+        select(func.count()).select_from(StatusUpdate).where(StatusUpdate.measure_id == measure_id)
+    ).one()
+    return list(rows), total
+
+
+def latest_own_update(
+    session: Session, *, authors: Iterable[str], since: datetime, measure_id: int | None
+) -> StatusUpdate | None:
+    """The author's latest update not withdrawn, newer than `since`."""
+    query = select(StatusUpdate).where(
+        col(StatusUpdate.author).in_(list(authors)),
+        col(StatusUpdate.withdrawn_at).is_(None),
+        StatusUpdate.created_at >= since,
+    )
+    if measure_id is not None:
+        query = query.where(StatusUpdate.measure_id == measure_id)
+    return session.exec(query.order_by(col(StatusUpdate.id).desc()).limit(1)).first()
+
+
+def withdraw(
+    session: Session, *, update: StatusUpdate, by: str, at: datetime | None = None
+) -> None:
+    """Mark withdrawn: the row stays in the audit trail."""
+    update.withdrawn_at = at or utcnow()
+    update.withdrawn_by = by
+    session.add(update)
+    session.flush()

@@ -1,0 +1,131 @@
+"""The tables. Status updates are append-only: a row is never changed except to mark it
+withdrawn, and never deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times are stored in UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_column(*, nullable: bool) -> Column:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Programme(SQLModel, table=True):
+    """The one programme this database tracks (row id 1)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    period: str = ""
+    vision_year: int | None = None
+
+
+class Theme(SQLModel, table=True):
+    """A painopistealue, with maturity on Kuntaliitto's 1–5 scale."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str
+    code_key: str = Field(unique=True, description="code, lower-cased: ids are case-insensitive")
+    name: str
+    baseline: float | None = None
+    current: float | None = None
+    target: float | None = None
+
+
+class Person(SQLModel, table=True):
+    """Someone named in the programme: by chat user id or by e-mail (`ref`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, description="chat user id as given, or a lower-cased e-mail")
+    name: str | None = None
+
+
+class Measure(SQLModel, table=True):
+    """A toimenpide. `code` is the programme's own id such as `1.3`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str
+    code_key: str = Field(unique=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    title: str
+    description: str | None = None
+    unit: str | None = None
+    start: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    due: str | None = None
+    budget_eur: int | None = None
+    indicator: str | None = None
+    baseline: str | None = None
+    target: str | None = None
+    added_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class MeasureRole(SQLModel, table=True):
+    """Who answers for a measure: one owner, any number of deputies."""
+
+    __tablename__ = "measure_role"
+    __table_args__ = (UniqueConstraint("measure_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    role: str = Field(description="owner or deputy")
+    position: int = 0
+
+
+class Coordinator(SQLModel, table=True):
+    """Coordinators granted in the database, beside DIGIBOT_COORDINATORS."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", unique=True)
+    added_by: str
+    added_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class StatusUpdate(SQLModel, table=True):
+    """One reported status. Append-only; withdrawal only sets `withdrawn_at`/`withdrawn_by`."""
+
+    __tablename__ = "status_update"
+    __table_args__ = (
+        # The current state of a measure is one index seek, however long its history.
+        Index("ix_status_update_current", "measure_id", "withdrawn_at", "id"),
+        Index("ix_status_update_author", "author", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    author: str = Field(description="the chat user id, e-mail or console name of the reporter")
+    status: str
+    progress: int | None = None
+    note: str = ""
+    source: str = Field(description="slack, teams, console or cli")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    idempotency_key: str | None = Field(default=None, unique=True)
+    withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    withdrawn_by: str | None = None

@@ -1,0 +1,449 @@
+"""Programme import from YAML or Excel-style CSV: read and check everything first, then
+upsert by measure id in one transaction. One bad row and nothing changes; every problem is
+reported with its physical line and field. The history of updates is never touched."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, select
+
+from storage import crud
+from storage.dates import first_day, last_day, normalize_when
+from storage.models import Measure, Programme, Theme
+
+CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+MEASURE_FIELDS = (
+    "id", "theme", "title", "description", "owner", "deputies", "unit", "start", "due",
+    "budget_eur", "indicator", "baseline", "target",
+)  # fmt: skip
+REQUIRED = ("id", "theme", "title", "owner")
+TEXT_LIMITS = {"title": 200, "description": 2000}
+TEXT_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the file: a message key of the catalogue and its values."""
+
+    line: int
+    field: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+@dataclass
+class MeasureRow:
+    line: int
+    values: dict[str, Any]
+    deputies: list[str]
+
+
+@dataclass
+class ThemeRow:
+    code: str
+    name: str
+    levels: dict[str, float | None]
+
+
+@dataclass
+class ProgrammeFile:
+    programme: dict[str, Any] | None = None
+    people: dict[str, str | None] = field(default_factory=dict)
+    themes: list[ThemeRow] = field(default_factory=list)
+    measures: list[MeasureRow] = field(default_factory=list)
+    create_missing_themes: bool = False
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    themes: int
+    created: int
+    updated: int
+    unchanged: int
+
+
+def import_file(session: Session, path: Path) -> ImportResult:
+    """Read, check, then apply; raises ImportFailed with every problem and changes nothing."""
+    parsed = read_programme(path)
+    return apply_programme(session, parsed)
+
+
+def read_programme(path: Path) -> ProgrammeFile:
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise ImportFailed([Problem(1, "-", "import.unknown_format")])
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as bad:
+        raise ImportFailed(
+            [Problem(raw[: bad.start].count(b"\n") + 1, "-", "import.not_utf8")]
+        ) from None
+    checker = _Checker()
+    parsed = _read_csv(text, checker) if suffix == ".csv" else _read_yaml(text, checker)
+    if not checker.problems and not parsed.measures:
+        checker.add(1, "-", "import.empty")
+    if checker.problems:
+        raise ImportFailed(sorted(checker.problems, key=lambda p: p.line))
+    return parsed
+
+
+# --- YAML ---
+
+
+class _Mapping(dict):
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers where each mapping and each key stood."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(text: str, checker: _Checker) -> ProgrammeFile:
+    try:
+        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as bad:
+        mark = getattr(bad, "problem_mark", None)
+        problem = getattr(bad, "problem", None) or str(bad)
+        checker.add(mark.line + 1 if mark else 1, "-", "import.yaml_syntax", problem=problem)
+        return ProgrammeFile()
+    if not isinstance(document, _Mapping):
+        checker.add(1, "-", "import.not_mapping")
+        return ProgrammeFile()
+    parsed = ProgrammeFile()
+    programme = document.get("programme")
+    if programme is not None:
+        parsed.programme = checker.programme(programme, _line_of(document, "programme"))
+    for entry in checker.list_of(document, "people"):
+        ref = checker.person(entry, "id")
+        if ref:
+            parsed.people[ref] = checker.text(entry, "name")
+    for entry in checker.list_of(document, "themes"):
+        theme = checker.theme(entry)
+        if theme:
+            parsed.themes.append(theme)
+    themes = {t.code.lower() for t in parsed.themes}
+    for entry in checker.list_of(document, "measures"):
+        row = checker.measure(entry, entry.line if isinstance(entry, _Mapping) else 1)
+        if row and row.values["theme"].lower() not in themes:
+            checker.add(
+                entry.key_lines.get("theme", entry.line),
+                "theme",
+                "import.unknown_theme",
+                value=row.values["theme"],
+            )
+        elif row:
+            parsed.measures.append(row)
+    checker.unique_ids(parsed.measures)
+    return parsed
+
+
+def _line_of(mapping: _Mapping, key: str) -> int:
+    return mapping.key_lines.get(key, mapping.line)
+
+
+# --- CSV ---
+
+
+def _read_csv(text: str, checker: _Checker) -> ProgrammeFile:
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    parsed = ProgrammeFile(create_missing_themes=True)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        for name in header:
+            if name not in MEASURE_FIELDS:
+                checker.add(
+                    1, name or "-", "import.unknown_field", fields=", ".join(MEASURE_FIELDS)
+                )
+        for name in REQUIRED:
+            if name not in header:
+                checker.add(1, name, "import.required")
+        if checker.problems:
+            return parsed
+        line = reader.line_num + 1
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                if len(cells) != len(header):
+                    checker.add(
+                        line, "-", "import.csv_columns", count=len(cells), expected=len(header)
+                    )
+                else:
+                    entry = _Mapping(zip(header, cells, strict=True))
+                    entry.line, entry.key_lines = line, {}
+                    row = checker.measure(entry, line)
+                    if row:
+                        parsed.measures.append(row)
+            line = reader.line_num + 1
+    except csv.Error as bad:
+        checker.add(reader.line_num or 1, "-", "import.csv_syntax", problem=str(bad))
+    checker.unique_ids(parsed.measures)
+    return parsed
+
+
+# --- checking values ---
+
+
+class _Checker:
+    """Collects every problem instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, line: int, field_name: str, key: str, **params: Any) -> None:
+        self.problems.append(Problem(line, field_name, key, params))
+
+    def _where(self, entry: _Mapping, name: str) -> int:
+        return entry.key_lines.get(name, entry.line)
+
+    def list_of(self, document: _Mapping, name: str) -> list[_Mapping]:
+        value = document.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.add(_line_of(document, name), name, "import.not_list")
+            return []
+        good = [entry for entry in value if isinstance(entry, _Mapping)]
+        if len(good) != len(value):
+            self.add(_line_of(document, name), name, "import.not_mapping")
+        return good
+
+    def text(self, entry: _Mapping, name: str, *, required: bool = False) -> str | None:
+        value = entry.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(self._where(entry, name), name, "import.required")
+            return None
+        if not isinstance(value, str):
+            self.add(self._where(entry, name), name, "import.not_text", value=type(value).__name__)
+            return None
+        value = " ".join(value.split()) if name != "description" else value.strip()
+        limit = TEXT_LIMITS.get(name, TEXT_LIMIT)
+        if len(value) > limit:
+            self.add(
+                self._where(entry, name), name, "import.too_long", length=len(value), limit=limit
+            )
+            return None
+        return value
+
+    def code(self, entry: _Mapping, name: str) -> str | None:
+        value = self.text(entry, name, required=True)
+        if value is not None and not CODE.match(value):
+            self.add(self._where(entry, name), name, "import.bad_id", value=value)
+            return None
+        return value
+
+    def person(self, entry: _Mapping, name: str, value: str | None = None) -> str | None:
+        value = value if value is not None else self.text(entry, name, required=True)
+        if value is None:
+            return None
+        if not crud.is_valid_ref(value):
+            self.add(self._where(entry, name), name, "import.bad_person", value=value)
+            return None
+        return crud.normalize_ref(value)
+
+    def programme(self, value: Any, line: int) -> dict[str, Any] | None:
+        if not isinstance(value, _Mapping):
+            self.add(line, "programme", "import.not_mapping")
+            return None
+        name = self.text(value, "name", required=True)
+        period = self.text(value, "period")
+        year = value.get("vision_year")
+        if year is not None and (
+            not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2200
+        ):
+            self.add(
+                self._where(value, "vision_year"), "vision_year", "import.bad_year", value=year
+            )
+            year = None
+        return {"name": name, "period": period or "", "vision_year": year}
+
+    def theme(self, entry: _Mapping) -> ThemeRow | None:
+        code = self.code(entry, "id")
+        name = self.text(entry, "name", required=True)
+        levels = {level: self.level(entry, level) for level in ("baseline", "current", "target")}
+        return ThemeRow(code, name, levels) if code and name else None
+
+    def level(self, entry: _Mapping, name: str) -> float | None:
+        value = entry.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            number = 0.0
+        if not 1 <= number <= 5:
+            self.add(self._where(entry, name), name, "import.bad_level", value=value)
+            return None
+        return number
+
+    def measure(self, entry: Any, line: int) -> MeasureRow | None:
+        if not isinstance(entry, _Mapping):
+            self.add(line, "-", "import.not_mapping")
+            return None
+        before = len(self.problems)
+        for name in entry:
+            if name not in MEASURE_FIELDS:
+                self.add(
+                    self._where(entry, name),
+                    str(name),
+                    "import.unknown_field",
+                    fields=", ".join(MEASURE_FIELDS),
+                )
+        values: dict[str, Any] = {
+            "id": self.code(entry, "id"),
+            "theme": self.text(entry, "theme", required=True),
+            "title": self.text(entry, "title", required=True),
+            "owner": self.person(entry, "owner"),
+        }
+        for name in ("description", "unit", "indicator", "baseline", "target"):
+            values[name] = self.text(entry, name)
+        for name in ("start", "due"):
+            values[name] = self.when(entry, name)
+        if (
+            values["start"]
+            and values["due"]
+            and last_day(values["due"]) < first_day(values["start"])
+        ):
+            self.add(
+                self._where(entry, "due"),
+                "due",
+                "import.due_before_start",
+                due=values["due"],
+                start=values["start"],
+            )
+        values["budget_eur"] = self.budget(entry)
+        deputies = self.deputies(entry)
+        if len(self.problems) > before:
+            return None
+        return MeasureRow(line, values, deputies)
+
+    def when(self, entry: _Mapping, name: str) -> str | None:
+        value = entry.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        normalized = normalize_when(value)
+        if normalized is None:
+            self.add(self._where(entry, name), name, "import.bad_date", value=value)
+        return normalized
+
+    def budget(self, entry: _Mapping) -> int | None:
+        value = entry.get("budget_eur")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        text = re.sub(r"[\s\u00a0€]|eur$", "", str(value).strip(), flags=re.IGNORECASE)
+        if match := re.fullmatch(r"(\d+)(?:[.,]0+)?", text):
+            return int(match[1])
+        self.add(self._where(entry, "budget_eur"), "budget_eur", "import.bad_budget", value=value)
+        return None
+
+    def deputies(self, entry: _Mapping) -> list[str]:
+        value = entry.get("deputies")
+        if value is None or value == "":
+            return []
+        items = value if isinstance(value, list) else re.split(r"[;|]", str(value))
+        refs = []
+        for item in items:
+            if str(item).strip():
+                ref = self.person(entry, "deputies", str(item).strip())
+                if ref:
+                    refs.append(ref)
+        return refs
+
+    def unique_ids(self, rows: list[MeasureRow]) -> None:
+        seen: dict[str, int] = {}
+        for row in rows:
+            key = row.values["id"].lower()
+            if key in seen:
+                self.add(row.line, "id", "import.duplicate_id", id=row.values["id"], line=seen[key])
+            else:
+                seen[key] = row.line
+
+
+# --- applying ---
+
+
+def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
+    """Upsert everything the file holds. The caller's transaction makes it all or nothing."""
+    if parsed.programme:
+        programme = session.get(Programme, 1) or Programme(id=1, name="")
+        for key, value in parsed.programme.items():
+            setattr(programme, key, value)
+        session.add(programme)
+    for ref, name in parsed.people.items():
+        crud.ensure_person(session, ref=ref, name=name)
+    themes: dict[str, Theme] = {t.code_key: t for t in session.exec(select(Theme))}
+    for row in parsed.themes:
+        theme = themes.get(row.code.lower()) or Theme(
+            code=row.code, code_key=row.code.lower(), name=row.name
+        )
+        theme.code, theme.name = row.code, row.name
+        for level, value in row.levels.items():
+            setattr(theme, level, value)
+        session.add(theme)
+        themes[theme.code_key] = theme
+    session.flush()
+    created = updated = unchanged = 0
+    for row in parsed.measures:
+        values = dict(row.values)
+        code, theme_name, owner_ref = values.pop("id"), values.pop("theme"), values.pop("owner")
+        theme = themes.get(theme_name.lower())
+        if theme is None:  # CSV: a theme named but not defined is created, its name its id
+            theme = Theme(code=theme_name, code_key=theme_name.lower(), name=theme_name)
+            session.add(theme)
+            session.flush()
+            themes[theme.code_key] = theme
+        values["theme_id"] = theme.id
+        measure = crud.find_measure(session, code=code)
+        is_new = measure is None
+        if measure is None:
+            measure = Measure(code=code, code_key=code.lower(), **values)
+            changed = True
+        else:
+            changed = measure.code != code or any(
+                getattr(measure, k) != v for k, v in values.items()
+            )
+            measure.code = code
+            for key, value in values.items():
+                setattr(measure, key, value)
+        session.add(measure)
+        session.flush()
+        owner = crud.ensure_person(session, ref=owner_ref)
+        deputies = [crud.ensure_person(session, ref=ref) for ref in row.deputies]
+        changed = (
+            crud.set_roles(session, measure=measure, owner=owner, deputies=deputies) or changed
+        )
+        created += is_new
+        updated += changed and not is_new
+        unchanged += not changed
+    session.flush()
+    return ImportResult(themes=len(themes), created=created, updated=updated, unchanged=unchanged)
