@@ -399,7 +399,7 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
     if len(words) > 1:
         return error(t("usage.extra", text=_clip(rest)), t("help.list", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
-        themes = sorted(crud.themes(session), key=lambda th: fmt.natural_key(th.code))
+        themes = sorted(crud.themes(session), key=lambda th: crud.natural_key(th.code))
         wanted_status: Status | None = None
         if not words:
             measures, title, empty = (
@@ -445,7 +445,7 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
         roles = crud.roles_of(session, measure_ids=[m.id for m in measures])
     if not measures:
         return Reply((Paragraph(t(empty)),))
-    measures.sort(key=lambda m: fmt.natural_key(m.code))
+    measures.sort(key=lambda m: crud.natural_key(m.code))
     lines = []
     for m in measures:
         update = current.get(m.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,10 +51,3 @@ def number(language: Language, value: int) -> str:
 
 def euros(language: Language, amount: int) -> str:
     return f"{number(language, amount)} €" if language == "fi" else f"€{number(language, amount)}"
-
-
-def natural_key(code: str) -> tuple:
-    """Sort ids as people do: 1.2 before 1.10."""
-    return tuple(
-        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", code.lower()) if p
-    )

@@ -22,6 +22,12 @@ def normalize_ref(ref: str) -> str:
     return ref.lower() if "@" in ref else ref
 
 
+def natural_key(code: str) -> tuple:
+    """Sort ids as people do: 1.2 before 1.10."""
+    pieces = re.split(r"(\d+)", code.lower())
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pieces if p)
+
+
 def is_valid_ref(ref: str) -> bool:
     return bool(EMAIL.match(ref) or USER_ID.match(ref))
 

@@ -1,0 +1,47 @@
+"""The text backend: the same commands as in chat, typed in a terminal or piped in."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from handlers.commands import handle
+from handlers.context import Actor, Context
+from handlers.render_text import render_text
+
+PREFIX = "/digi"
+QUIT_WORDS = {"exit", "quit", "lopeta"}
+
+
+def strip_prefix(line: str) -> str:
+    """The `/digi` prefix is optional in the console."""
+    text = line.strip()
+    head, _, rest = text.partition(" ")
+    return rest.strip() if head.lower() == PREFIX else text
+
+
+def answer(line: str, actor: Actor, ctx: Context) -> str:
+    return render_text(handle(strip_prefix(line), actor, ctx))
+
+
+def run(
+    actor: Actor, ctx: Context, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
+    """Answer each line until the input ends. A refused command is an answer, not a failure."""
+    interactive = stdin.isatty()
+    if interactive:
+        stdout.write(ctx.t("console.welcome", actor=actor.author) + "\n")
+    while True:
+        if interactive:
+            stdout.write("digi> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            break
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line.strip().lower() in QUIT_WORDS:
+            break
+        stdout.write(answer(line, actor, ctx) + "\n\n")
+        stdout.flush()
+    return 0

@@ -1,0 +1,105 @@
+"""Real SQLite files, migrated by Alembic, and a test backend in errbot's style:
+`bot.push(...)` then `assert ... in bot.pop()`."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from handlers.commands import handle
+from handlers.context import Actor, Context
+from handlers.render_text import render_text
+from handlers.replies import Reply
+from storage import crud
+from storage.db import make_engine, migrate, session_scope
+from storage.models import StatusUpdate
+from storage.programme_io import import_file
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "storage" / "example_programme.yaml"
+
+OWNER = "kehitysjohtaja@example.org"  # owns 1.1
+DEPUTY = "tietohallintopaallikko@example.org"  # deputy of 1.1
+COORDINATOR = "U0COORD"
+STRANGER = "U0STRANGER"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'digibot.db'}")
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def programme(engine: Engine) -> Engine:
+    with session_scope(engine) as session:
+        import_file(session, EXAMPLE)
+    return engine
+
+
+class Clock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.value = start
+
+    def __call__(self) -> datetime:
+        return self.value
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.value += timedelta(**delta)
+
+
+@dataclass
+class TestBot:
+    ctx: Context
+    replies: deque[Reply] = field(default_factory=deque)
+
+    def push(self, text: str, *, as_: str = OWNER, key: str | None = None) -> Reply:
+        reply = handle(text, Actor.from_ref(as_), self.ctx, idempotency_key=key)
+        self.replies.append(reply)
+        return reply
+
+    def pop(self) -> str:
+        return render_text(self.replies.popleft())
+
+    def ask(self, text: str, *, as_: str = OWNER, key: str | None = None) -> str:
+        self.push(text, as_=as_, key=key)
+        return self.pop()
+
+    def in_language(self, language: str) -> TestBot:
+        return TestBot(replace(self.ctx, language=language))
+
+    def updates(self) -> list[StatusUpdate]:
+        with Session(self.ctx.engine) as session:
+            return list(session.exec(select(StatusUpdate).order_by(StatusUpdate.id)))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2025, 4, 1, 9, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def bot(programme: Engine, clock: Callable[[], datetime]) -> TestBot:
+    ctx = Context(engine=programme, language="en", coordinators=frozenset({COORDINATOR}), now=clock)
+    return TestBot(ctx)
+
+
+def count_updates(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        return len(list(session.exec(select(StatusUpdate))))
+
+
+__all__ = ["COORDINATOR", "DEPUTY", "OWNER", "STRANGER", "count_updates", "crud"]
