@@ -62,7 +62,7 @@ class Clock:
 
 
 @dataclass
-class TestBot:
+class ChatBot:
     ctx: Context
     replies: deque[Reply] = field(default_factory=deque)
 
@@ -78,8 +78,8 @@ class TestBot:
         self.push(text, as_=as_, key=key)
         return self.pop()
 
-    def in_language(self, language: str) -> TestBot:
-        return TestBot(replace(self.ctx, language=language))
+    def in_language(self, language: str) -> ChatBot:
+        return ChatBot(replace(self.ctx, language=language))
 
     def updates(self) -> list[StatusUpdate]:
         with Session(self.ctx.engine) as session:
@@ -92,9 +92,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def bot(programme: Engine, clock: Callable[[], datetime]) -> TestBot:
+def bot(programme: Engine, clock: Callable[[], datetime]) -> ChatBot:
     ctx = Context(engine=programme, language="en", coordinators=frozenset({COORDINATOR}), now=clock)
-    return TestBot(ctx)
+    return ChatBot(ctx)
 
 
 def count_updates(engine: Engine) -> int:

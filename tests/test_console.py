@@ -1,0 +1,139 @@
+"""The console end to end, as a subprocess: what a new user does in the first minute."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, OWNER
+
+DIGIBOT = [sys.executable, "-m", "bot.cli"]
+
+
+def run(args: list[str], cwd: Path, stdin: str = "", language: str = "en", **env: str):
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{cwd / 'digibot.db'}",
+        "DIGIBOT_LANGUAGE": language,
+        **env,
+    }
+    environment.pop("DIGIBOT_COORDINATORS", None)
+    environment.update(env)
+    result = subprocess.run(
+        DIGIBOT + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=60,
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    assert run(["import", str(EXAMPLE)], tmp_path).returncode == 0
+    return tmp_path
+
+
+SESSION = """\
+/digi status 1.1 on-track 40% Pilot in two units
+status 1.1 delayed
+/digi status 2.1 done
+show 1.1
+status 1.1 at-risk 50% "Vendor <!channel> is late"
+undo
+list mine
+"""
+
+
+def test_a_piped_session_as_owner_answers_each_line_and_exits_0(workdir: Path) -> None:
+    result = run(["console", "--as", OWNER], workdir, SESSION)
+    assert result.returncode == 0
+    answers = result.stdout.strip().split("\n\n")
+    assert len(answers) == 7
+    assert "Saved" in answers[0] and "40%" in answers[0]
+    assert "needs a reason" in answers[1]
+    assert "can be updated by its owner Tietohallintopäällikkö" in answers[2]
+    assert "Pilot in two units" in answers[3]
+    assert "Vendor <!channel> is late" in answers[4]
+    assert "Withdrawn" in answers[5]
+    assert "Your measures (5)" in answers[6]
+
+
+def test_export_shows_exactly_the_accepted_updates(workdir: Path) -> None:
+    run(["console", "--as", OWNER], workdir, SESSION)
+    run(["console", "--as", "U0STRANGER"], workdir, "status 1.1 done\nstatus 6.1 done 100%\n")
+    exported = json.loads(run(["export", "--format", "json", "--history"], workdir).stdout)
+    updates = [
+        (m["id"], u["status"], u["progress"], u["note"], u["withdrawn_at"] is not None)
+        for m in exported["measures"]
+        for u in m["updates"]
+    ]
+    assert updates == [
+        ("1.1", "on_track", 40, "Pilot in two units", False),
+        ("1.1", "at_risk", 50, "Vendor <!channel> is late", True),
+    ]
+
+
+def test_the_console_without_as_is_the_local_coordinator(workdir: Path) -> None:
+    result = run(["console"], workdir, "status 3.2 on-track 10%\n")
+    assert result.returncode == 0 and "Saved" in result.stdout
+
+
+def test_deputy_stranger_and_coordinator_in_finnish(workdir: Path) -> None:
+    deputy = run(
+        ["console", "--as", "tietohallintopaallikko@example.org"],
+        workdir,
+        "tila 1.1 valmis\n",
+        "fi",
+    )
+    assert "Tallennettu" in deputy.stdout
+    stranger = run(["console", "--as", "U0STRANGER"], workdir, "tila 1.1 valmis\n", "fi")
+    assert "voivat päivittää sen vastuuhenkilö Kehitysjohtaja" in stranger.stdout
+    coordinator = run(
+        ["console", "--as", "U0COORD"], workdir, "tila 1.1 viivästynyt Budjetti puuttuu\n", "fi",
+        DIGIBOT_COORDINATORS="U0COORD",
+    )  # fmt: skip
+    assert "Tallennettu" in coordinator.stdout
+    assert run(["coordinator", "add", "Helena@Tornio.fi"], workdir).returncode == 0
+    added = run(["console", "--as", "helena@tornio.fi"], workdir, "status 2.1 done\n")
+    assert "Saved" in added.stdout
+    listed = run(["coordinator", "list"], workdir, DIGIBOT_COORDINATORS="U0COORD").stdout
+    assert "helena@tornio.fi" in listed and "U0COORD" in listed
+    assert run(["coordinator", "remove", "helena@tornio.fi"], workdir).returncode == 0
+    removed = run(["console", "--as", "helena@tornio.fi"], workdir, "status 2.1 done\n")
+    assert "can be updated by its owner" in removed.stdout
+
+
+def test_bad_coordinator_reference_is_refused(workdir: Path) -> None:
+    result = run(["coordinator", "add", "not an id"], workdir)
+    assert result.returncode == 1 and "neither a user id nor an e-mail" in result.stderr
+
+
+def test_demo_loads_the_example_and_answers(tmp_path: Path) -> None:
+    result = run(["demo"], tmp_path, "list\nstatus 1.1 on-track 40% Demo\n")
+    assert result.returncode == 0
+    assert "synthetic" in result.stdout
+    assert "Measures (22)" in result.stdout and "Saved" in result.stdout
+    assert (tmp_path / "digibot-demo.db").exists()
+    assert not (tmp_path / "digibot.db").exists()  # the demo keeps out of the real database
+
+
+def test_bare_digibot_with_no_credentials_runs_the_demo(tmp_path: Path) -> None:
+    result = run([], tmp_path, "show 1.1\n")
+    assert result.returncode == 0 and "Suomi.fi-viestit" in result.stdout
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = run(["export"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'file' / 'db.sqlite'}")
+    assert result.returncode == 1
+    assert "Cannot reach the database" in result.stderr
