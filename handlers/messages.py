@@ -342,8 +342,8 @@ MESSAGES.update(
     {
         "import.required": {"fi": "pakollinen kenttä puuttuu", "en": "required field missing"},
         "import.duplicate_id": {
-            "fi": "tunnus {id} on jo rivillä {line}",
-            "en": "id {id} already appears on line {line}",
+            "fi": "tunnus {id} on jo rivillä {first}",
+            "en": "id {id} already appears on line {first}",
         },
         "import.bad_id": {
             "fi": "”{value}” ei kelpaa tunnukseksi: käytä kirjaimia, numeroita ja merkkejä . _ -",

@@ -9,7 +9,7 @@ import csv
 import io
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 from sqlmodel import Session, col, select
 
 from storage import crud
@@ -36,7 +36,7 @@ class PersonOut(_Strict):
 class CoordinatorOut(_Strict):
     id: str
     added_by: str
-    added_at: datetime
+    added_at: AwareDatetime
 
 
 class ThemeOut(_Strict):
@@ -48,13 +48,13 @@ class ThemeOut(_Strict):
 
 
 class UpdateOut(_Strict):
-    time: datetime
+    time: AwareDatetime
     author: str
     status: str
     progress: int | None
     note: str
     source: str
-    withdrawn_at: datetime | None
+    withdrawn_at: AwareDatetime | None
     withdrawn_by: str | None
 
 
@@ -63,7 +63,7 @@ class CurrentOut(_Strict):
     progress: int | None
     note: str
     author: str
-    time: datetime
+    time: AwareDatetime
 
 
 class MeasureOut(_Strict):
@@ -80,7 +80,7 @@ class MeasureOut(_Strict):
     indicator: str | None
     baseline: str | None
     target: str | None
-    added_at: datetime
+    added_at: AwareDatetime
     current: CurrentOut | None
     updates: list[UpdateOut] | None = None
 
@@ -255,6 +255,13 @@ def restore(session: Session, raw: str) -> tuple[int, int]:
         raise RestoreRefused("invalid", detail=str(bad).splitlines()[0]) from None
     if not doc.history:
         raise RestoreRefused("invalid", detail="no history: export with --history")
+    for kind, codes in (
+        ("theme", [t.id for t in doc.themes]),
+        ("measure", [m.id for m in doc.measures]),
+    ):
+        lowered = [c.lower() for c in codes]
+        if duplicate := next((c for c in codes if lowered.count(c.lower()) > 1), None):
+            raise RestoreRefused("invalid", detail=f"{kind} {duplicate} appears twice")
     existing = crud.count_measures(session)
     if existing or session.exec(select(Theme)).first():
         raise RestoreRefused("not_empty", measures=existing)

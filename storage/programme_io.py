@@ -384,7 +384,9 @@ class _Checker:
         for row in rows:
             key = row.values["id"].lower()
             if key in seen:
-                self.add(row.line, "id", "import.duplicate_id", id=row.values["id"], line=seen[key])
+                self.add(
+                    row.line, "id", "import.duplicate_id", id=row.values["id"], first=seen[key]
+                )
             else:
                 seen[key] = row.line
 
