@@ -115,6 +115,8 @@ class StatusUpdate(SQLModel, table=True):
     __table_args__ = (
         # The current state of a measure is one index seek, however long its history.
         Index("ix_status_update_current", "measure_id", "withdrawn_at", "id"),
+        # A measure's history, newest first, without sorting it.
+        Index("ix_status_update_history", "measure_id", "id"),
         Index("ix_status_update_author", "author", "id"),
     )
 

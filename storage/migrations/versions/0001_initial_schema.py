@@ -132,6 +132,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("status_update", schema=None) as batch_op:
         batch_op.create_index("ix_status_update_author", ["author", "id"], unique=False)
+        batch_op.create_index("ix_status_update_history", ["measure_id", "id"], unique=False)
         batch_op.create_index(
             "ix_status_update_current", ["measure_id", "withdrawn_at", "id"], unique=False
         )
@@ -140,6 +141,7 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table("status_update", schema=None) as batch_op:
+        batch_op.drop_index("ix_status_update_history")
         batch_op.drop_index("ix_status_update_current")
         batch_op.drop_index("ix_status_update_author")
 
