@@ -30,6 +30,8 @@ def run(
     """Answer each line until the input ends. A refused command is an answer, not a failure."""
     interactive = stdin.isatty()
     if interactive:
+        import readline  # noqa: F401  (line editing and history at the prompt)
+
         stdout.write(ctx.t("console.welcome", actor=actor.author) + "\n")
     while True:
         if interactive:
@@ -37,6 +39,8 @@ def run(
             stdout.flush()
         line = stdin.readline()
         if not line:
+            if interactive:
+                stdout.write("\n")
             break
         if not line.strip() or line.lstrip().startswith("#"):
             continue
