@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Coordinator, Measure, MeasureRole, Person, StatusUpdate, Theme, utcnow
+from storage.models import (
+    Coordinator,
+    Delivery,
+    Measure,
+    MeasureRole,
+    Person,
+    StatusUpdate,
+    Theme,
+    utcnow,
+)
 
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$")
@@ -288,3 +298,21 @@ def withdraw(
     update.withdrawn_by = by
     session.add(update)
     session.flush()
+
+
+def never_updated(session: Session, *, measure_ids: Iterable[int]) -> set[int]:
+    """Measures with no update that is not withdrawn."""
+    measure_ids = set(measure_ids)
+    return measure_ids - set(current_updates(session, measure_ids=measure_ids))
+
+
+def claim_delivery(session: Session, *, key: str) -> bool:
+    """Record a delivery; False if it was handled before (a platform's retry).
+    Use a session of its own: a refused claim rolls it back."""
+    try:
+        session.add(Delivery(key=key))
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True

@@ -131,3 +131,10 @@ class StatusUpdate(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, unique=True)
     withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     withdrawn_by: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    """A platform delivery already handled (Slack's event_id), so a retry is handled once."""
+
+    key: str = Field(primary_key=True)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

@@ -34,7 +34,7 @@ def test_migrating_twice_changes_nothing(engine) -> None:
     migrate(engine)
     with engine.connect() as connection:
         assert (
-            connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+            connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
         )
 
 
