@@ -72,6 +72,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
             return _list(rest, actor, ctx)
         case "undo":
             return _undo(rest, actor, ctx)
+        case "stale":
+            return _stale(rest, actor, ctx)
         case "update":
             return error(ctx.t("form.chat_only", p=ctx.prefix))
         case "help":
@@ -81,7 +83,7 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
 
 def help_reply(ctx: Context) -> Reply:
     t, p = ctx.t, ctx.prefix
-    commands = ("status", "show", "history", "list", "undo", "help")
+    commands = ctx.commands
     return Reply(
         (
             Heading(t("help.title")),
@@ -219,7 +221,7 @@ def _history_line(session: Session, update: StatusUpdate, ctx: Context) -> str:
 
 
 def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
-    t, lang = ctx.t, ctx.language
+    t = ctx.t
     words = rest.split()
     if len(words) > 1:
         return error(t("usage.extra", text=updates.clip(rest)), t("help.list", p=ctx.prefix))
@@ -273,16 +275,23 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
     if not measures:
         return Reply((Paragraph(t(empty)),))
     measures.sort(key=lambda m: crud.natural_key(m.code))
-    lines = []
-    for m in measures:
-        update = current.get(m.id)
-        status = updates.status_of(update)
-        owner = roles[m.id].owner
-        line = f"{status.mark} {m.code} {m.title} — {owner.name or owner.ref if owner else '—'}"
-        if update and update.progress is not None:
-            line += f" — {fmt.progress(lang, update.progress)}"
-        lines.append(line)
-    return Reply((Heading(t(title, count=len(measures), **title_args)), Items(tuple(lines))))
+    lines = tuple(
+        updates.measure_line(m, current.get(m.id), roles[m.id].owner, ctx) for m in measures
+    )
+    return Reply((Heading(t(title, count=len(measures), **title_args)), Items(lines)))
+
+
+# --- stale ---
+
+
+def _stale(rest: str, actor: Actor, ctx: Context) -> Reply:
+    t = ctx.t
+    if rest.strip():
+        return error(t("usage.extra", text=updates.clip(rest)), t("help.stale", p=ctx.prefix))
+    with session_scope(ctx.engine) as session:
+        if not updates.is_coordinator(session, actor, ctx):
+            return error(t("stale.refused"), t("help.list", p=ctx.prefix))
+        return updates.stale_reply(session, ctx)
 
 
 # --- undo ---

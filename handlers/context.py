@@ -47,6 +47,8 @@ class Context:
     prefix: str = "/digi "
     """How the user types a command, for examples in replies."""
     now: Callable[[], datetime] = utcnow
+    commands: tuple[str, ...] = ("status", "show", "history", "list", "undo", "stale", "help")
+    """The commands this platform offers, in the order help lists them."""
 
     @property
     def t(self) -> Messages:

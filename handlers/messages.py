@@ -43,6 +43,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "{p}peru [<tunnus>] — peruu oman viimeisimmän päivityksesi (24 tunnin sisällä)",
         "en": "{p}undo [<id>] — withdraws your latest update (within 24 hours)",
     },
+    "help.stale": {
+        "fi": "{p}päivittämättä — toimenpiteet, joita ei ole päivitetty edellisen katsauksen "
+        "jälkeen (digikoordinaattorille)",
+        "en": "{p}stale — measures with no update since the last summary (for coordinators)",
+    },
+    "stale.title": {
+        "fi": "Päivittämättä ({count})",
+        "en": "Stale: no update since the last summary ({count})",
+    },
+    "stale.none": {
+        "fi": "Kaikki toimenpiteet on päivitetty edellisen katsauksen jälkeen.",
+        "en": "Every measure has been updated since the last summary.",
+    },
+    "stale.refused": {
+        "fi": "Päivittämättömien lista on digikoordinaattoreille. Toimenpiteiden tilanteet "
+        "näet komennolla lista.",
+        "en": "The stale list is for coordinators. Everyone can see the measures with list.",
+    },
     "help.help": {
         "fi": "{p}ohje — tämä ohje",
         "en": "{p}help — this help",

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Actor, Context
-from handlers.replies import Fields, Heading, Hint, Paragraph, Reply, error
+from handlers.replies import Fields, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.vocabulary import BY_CODE, NOT_STARTED, Status
 from storage import crud
 from storage.dates import last_day
@@ -233,3 +233,30 @@ def person_label(person: Person | None) -> str:
 def author_label(session: Session, ref: str) -> str:
     person = crud.find_person(session, ref=ref)
     return person.name if person and person.name else ref
+
+
+def measure_line(
+    measure: Measure, update: StatusUpdate | None, owner: Person | None, ctx: Context
+) -> str:
+    """One measure on one line: mark, id, title, owner, progress."""
+    line = f"{status_of(update).mark} {measure.code} {measure.title}"
+    line += f" — {owner.name or owner.ref if owner else '—'}"
+    if update and update.progress is not None:
+        line += f" — {fmt.progress(ctx.language, update.progress)}"
+    return line
+
+
+def stale_measures(session: Session) -> list[Measure]:
+    """Measures with no update since the last summary; before any summary, with none at all."""
+    measures = crud.measures(session)
+    stale = crud.never_updated(session, measure_ids=[m.id for m in measures])
+    return sorted((m for m in measures if m.id in stale), key=lambda m: crud.natural_key(m.code))
+
+
+def stale_reply(session: Session, ctx: Context) -> Reply:
+    stale = stale_measures(session)
+    if not stale:
+        return Reply((Paragraph(ctx.t("stale.none")),))
+    roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
+    lines = tuple(measure_line(m, None, roles[m.id].owner, ctx) for m in stale)
+    return Reply((Heading(ctx.t("stale.title", count=len(stale))), Items(lines)))

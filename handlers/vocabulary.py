@@ -56,6 +56,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", ("history", "historia")),
     Command("list", ("list", "lista")),
     Command("undo", ("undo", "peru")),
+    Command("stale", ("stale", "päivittämättä")),
     Command("help", ("help", "ohje", "?")),
 )
 _COMMAND_BY_WORD = {fold(word): command.name for command in COMMANDS for word in command.words}

@@ -246,9 +246,9 @@ def test_undo_of_a_named_measure(bot: ChatBot) -> None:
 
 def test_help_lists_only_the_commands_that_exist(bot: ChatBot) -> None:
     answer = bot.ask("help")
-    for command in ("/digi status", "/digi show", "/digi history", "/digi list", "/digi undo"):
-        assert command in answer
-    assert "summary" not in answer and "stale" not in answer
+    for command in ("status", "show", "history", "list", "undo", "stale", "help"):
+        assert f"/digi {command}" in answer
+    assert "/digi summary" not in answer
     assert "/digi tila" in bot.in_language("fi").ask("ohje")
     assert "/digi näytä" in bot.in_language("fi").ask("")
 
@@ -288,3 +288,14 @@ def test_an_unreachable_database_says_not_saved_and_never_raises(tmp_path, bot: 
     assert not reply.ok
     assert "database is not available right now: nothing was saved" in broken.pop()
     assert count_updates(bot.ctx.engine) == 0
+
+
+def test_stale_lists_measures_never_updated_for_coordinators_only(bot: ChatBot) -> None:
+    assert "for coordinators" in bot.ask("stale", as_=OWNER)
+    everything = bot.ask("stale", as_=COORDINATOR)
+    assert "(22)" in everything and "⚪ 1.1" in everything
+    bot.ask("status 1.1 on-track 10%", as_=OWNER)
+    after = bot.ask("päivittämättä", as_=COORDINATOR)
+    assert "(21)" in after and " 1.1 " not in after and "1.2" in after
+    bot.ask("undo", as_=OWNER)  # a withdrawn update does not count
+    assert "(22)" in bot.ask("stale", as_=COORDINATOR)
