@@ -85,6 +85,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The update form opens in chat. Here, record an update with a command, "
         "e.g. {p}status 1.1 on-track 40% Pilot running",
     },
+    # --- the update form and the home view ---
+    "form.title": {"fi": "Tilannepäivitys", "en": "Status update"},
+    "form.saved_title": {"fi": "Tallennettu", "en": "Saved"},
+    "form.submit": {"fi": "Tallenna", "en": "Save"},
+    "form.close": {"fi": "Sulje", "en": "Close"},
+    "form.measure": {"fi": "Toimenpide", "en": "Measure"},
+    "form.status": {"fi": "Tila", "en": "Status"},
+    "form.progress": {"fi": "Edistyminen (0–100 %)", "en": "Progress (0–100%)"},
+    "form.note": {"fi": "Huomio", "en": "Note"},
+    "form.note_hint": {
+        "fi": "Tiloille riski ja viivästynyt kirjoita syy: johtoryhmä tarvitsee sen.",
+        "en": "For at risk and delayed, write the reason: leadership needs it.",
+    },
+    "form.pick_measure": {"fi": "Valitse toimenpide.", "en": "Choose a measure."},
+    "form.pick_status": {"fi": "Valitse tila.", "en": "Choose a status."},
+    "form.ask_coordinator": {
+        "fi": "Jos sinun kuuluisi vastata jostakin toimenpiteestä, pyydä digikoordinaattoria "
+        "lisäämään sinut ohjelmatiedostoon.",
+        "en": "If a measure should be yours, ask a coordinator to add you to the programme file.",
+    },
+    "home.title": {"fi": "Omat toimenpiteesi", "en": "Your measures"},
+    "home.update": {"fi": "Päivitä", "en": "Update"},
+    "home.updated": {"fi": "päivitetty {time}", "en": "updated {time}"},
+    "home.hint": {
+        "fi": "Päivitä myös komennolla {p}tila 1.1 aikataulussa 40 % · kaikki komennot: {p}ohje",
+        "en": "You can also type {p}status 1.1 on-track 40% · all commands: {p}help",
+    },
     # --- the form of a command ---
     "usage.status": {
         "fi": "Anna toimenpiteen tunnus ja tila.",

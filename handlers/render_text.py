@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.replies import Fields, Heading, Hint, Items, Paragraph, Reply
+from handlers.replies import Entry, Fields, Heading, Hint, Items, Paragraph, Reply
 
 
 def render_text(reply: Reply) -> str:
@@ -18,4 +18,6 @@ def render_text(reply: Reply) -> str:
                 lines.extend(f"  {label + ':':<{width + 1}} {value}" for label, value in pairs)
             case Items(item_lines):
                 lines.extend(f"  {line}" for line in item_lines)
+            case Entry(text):
+                lines.append(f"  {text}")
     return "\n".join(lines)

@@ -37,7 +37,24 @@ class Hint:
     text: str
 
 
-Block = Heading | Paragraph | Fields | Items | Hint
+@dataclass(frozen=True)
+class Action:
+    """A button. `name` says what it does; the platform decides how (Slack opens a modal)."""
+
+    label: str
+    name: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line with a button beside it, such as a measure with "Update"."""
+
+    text: str
+    action: Action | None = None
+
+
+Block = Heading | Paragraph | Fields | Items | Hint | Entry
 
 
 @dataclass(frozen=True)

@@ -236,11 +236,17 @@ def author_label(session: Session, ref: str) -> str:
 
 
 def measure_line(
-    measure: Measure, update: StatusUpdate | None, owner: Person | None, ctx: Context
+    measure: Measure,
+    update: StatusUpdate | None,
+    owner: Person | None,
+    ctx: Context,
+    *,
+    show_owner: bool = True,
 ) -> str:
     """One measure on one line: mark, id, title, owner, progress."""
     line = f"{status_of(update).mark} {measure.code} {measure.title}"
-    line += f" — {owner.name or owner.ref if owner else '—'}"
+    if show_owner:
+        line += f" — {owner.name or owner.ref if owner else '—'}"
     if update and update.progress is not None:
         line += f" — {fmt.progress(ctx.language, update.progress)}"
     return line

@@ -1,0 +1,144 @@
+"""The update form and the home view, free of any platform: what they list, and what a
+submission does. Slack draws them as a modal and an App Home; Teams as a dialog later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers import formatting as fmt
+from handlers import updates
+from handlers.context import Actor, Context
+from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply
+from handlers.updates import Problem
+from handlers.vocabulary import BY_CODE, STATUSES
+from storage import crud
+from storage.db import session_scope
+from storage.models import Measure, Theme
+
+OPEN_FORM = "open_form"
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class OptionGroup:
+    label: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form offers: the user's measures by theme, the statuses, initial values."""
+
+    groups: tuple[OptionGroup, ...]
+    statuses: tuple[Option, ...]
+    measure: str | None = None
+    status: str | None = None
+    progress: int | None = None
+
+
+def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) -> Form | Reply:
+    """The form for this user, or a reply saying why there is none."""
+    with session_scope(ctx.engine) as session:
+        coordinator = updates.is_coordinator(session, actor, ctx)
+        ids = None if coordinator else crud.measure_ids_of(session, refs=actor.refs)
+        measures = crud.measures(session, ids=ids) if ids is None or ids else []
+        if not measures:
+            return Reply((Paragraph(ctx.t("list.empty_mine")), Hint(ctx.t("form.ask_coordinator"))))
+        themes = {t.id: t for t in crud.themes(session)}
+        chosen = crud.find_measure(session, code=measure_code) if measure_code else None
+        if chosen is None and len(measures) == 1:
+            chosen = measures[0]
+        if chosen is not None and chosen.id not in {m.id for m in measures}:
+            chosen = None
+        current = crud.current_update(session, measure_id=chosen.id) if chosen else None
+    return Form(
+        groups=_groups(measures, themes),
+        statuses=tuple(Option(s.code, f"{s.mark} {ctx.t(f'status.{s.code}')}") for s in STATUSES),
+        measure=chosen.code if chosen else None,
+        status=current.status if current else None,
+        progress=current.progress if current else None,
+    )
+
+
+def _groups(measures: list[Measure], themes: dict[int, Theme]) -> tuple[OptionGroup, ...]:
+    by_theme: dict[int, list[Measure]] = {}
+    for measure in measures:
+        by_theme.setdefault(measure.theme_id, []).append(measure)
+    ordered = sorted(by_theme, key=lambda tid: crud.natural_key(themes[tid].code))
+    return tuple(
+        OptionGroup(
+            f"{themes[tid].code} {themes[tid].name}",
+            tuple(
+                Option(m.code, f"{m.code} {m.title}")
+                for m in sorted(by_theme[tid], key=lambda m: crud.natural_key(m.code))
+            ),
+        )
+        for tid in ordered
+    )
+
+
+def submit_form(
+    actor: Actor,
+    ctx: Context,
+    *,
+    measure_code: str | None,
+    status_code: str | None,
+    progress: str | None,
+    note: str,
+    key: str | None,
+) -> Reply | list[Problem]:
+    """Store the update, or say which fields to correct (nothing is stored then)."""
+    t = ctx.t
+    with session_scope(ctx.engine) as session:
+        if earlier := updates.earlier_delivery(session, key, ctx):
+            return earlier
+        measure = crud.find_measure(session, code=measure_code) if measure_code else None
+        if measure is None:
+            return [Problem("measure", t("form.pick_measure"))]
+        if not updates.may_update(session, measure, actor, ctx):
+            return [Problem("measure", updates.refusal(session, measure, ctx).blocks[0].text)]
+        status = BY_CODE.get(status_code or "")
+        if status is None:
+            return [Problem("status", t("form.pick_status"))]
+        text = progress if progress and progress.strip() else None
+        value, problems = updates.check_values(measure, status, text, note, ctx)
+        if problems:
+            return problems
+        return updates.store(
+            session, measure, actor, ctx, status=status, progress=value, note=note, key=key
+        )
+
+
+def home(actor: Actor, ctx: Context) -> Reply:
+    """The user's own measures, each with an Update button; for coordinators, the stale ones."""
+    t = ctx.t
+    with session_scope(ctx.engine) as session:
+        ids = crud.measure_ids_of(session, refs=actor.refs)
+        measures = sorted(crud.measures(session, ids=ids), key=lambda m: crud.natural_key(m.code))
+        current = crud.current_updates(session, measure_ids=ids)
+        blocks: list = [Heading(t("home.title"))]
+        for m in measures:
+            update = current.get(m.id)
+            line = updates.measure_line(m, update, None, ctx).rsplit(" — ", 1)[0]
+            if update:
+                line += " — " + t(
+                    "home.updated", time=fmt.moment(ctx.language, update.created_at, ctx.timezone)
+                )
+            else:
+                line += " — " + t("show.no_updates")
+            blocks.append(Entry(line, Action(t("home.update"), OPEN_FORM, m.code)))
+        if not measures:
+            blocks.append(Paragraph(t("list.empty_mine")))
+        if updates.is_coordinator(session, actor, ctx):
+            stale = updates.stale_measures(session)
+            roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
+            blocks.append(Heading(t("stale.title", count=len(stale))))
+            lines = tuple(updates.measure_line(m, None, roles[m.id].owner, ctx) for m in stale)
+            blocks.append(Items(lines) if lines else Paragraph(t("stale.none")))
+        blocks.append(Hint(t("home.hint", p=ctx.prefix)))
+    return Reply(tuple(blocks))
