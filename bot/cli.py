@@ -51,10 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digibot",
         description="A chat bot that keeps a city's digital programme moving. "
-        "With no command: the demo (the example programme in the local console).",
+        "With no command: the bot if Slack credentials are set, else the demo "
+        "(the example programme in the local console).",
     )
-    parser.set_defaults(run=_demo, as_user=None, database=None)
+    parser.set_defaults(run=_default, as_user=None, database=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "serve", help="the bot: Slack over HTTP, or Socket Mode with SLACK_APP_TOKEN"
+    )
+    p.set_defaults(run=_serve)
 
     p = sub.add_parser("console", help="type chat commands in the terminal, or pipe them in")
     p.add_argument("--as", dest="as_user", metavar="USER", help="act as this user id or e-mail")
@@ -102,6 +108,19 @@ def _context(
         coordinators=frozenset(settings.digibot_coordinators) | coordinators,
         source="console",
     )
+
+
+def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    """With chat credentials the bot; without, the demo."""
+    if settings.slack_configured:
+        return _serve(args, settings, t)
+    return _demo(args, settings, t)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    from bot.serve import serve  # Slack's libraries load only for the bot itself
+
+    return serve(settings, _engine(settings))
 
 
 def _console(args: argparse.Namespace, settings: Settings, t: Messages) -> int:

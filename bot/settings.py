@@ -51,5 +51,9 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.digibot_timezone)

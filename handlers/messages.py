@@ -112,6 +112,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Päivitä myös komennolla {p}tila 1.1 aikataulussa 40 % · kaikki komennot: {p}ohje",
         "en": "You can also type {p}status 1.1 on-track 40% · all commands: {p}help",
     },
+    # --- Slack ---
+    "slack.view_more": {
+        "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",
+        "en": "Not everything fits in this view. The whole list: /digi list mine",
+    },
+    "slack.working": {
+        "fi": "Hetki, haen vastausta…",
+        "en": "One moment, working on it…",
+    },
+    "slack.missing_credentials": {
+        "fi": "Slackin tunnukset puuttuvat: aseta SLACK_BOT_TOKEN ja SLACK_SIGNING_SECRET "
+        "(tai SLACK_APP_TOKEN Socket Modea varten). Ilman niitä kokeile: digibot demo",
+        "en": "Slack credentials are missing: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+        "(or SLACK_APP_TOKEN for Socket Mode). Without them, try: digibot demo",
+    },
     # --- the form of a command ---
     "usage.status": {
         "fi": "Anna toimenpiteen tunnus ja tila.",

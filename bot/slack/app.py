@@ -1,0 +1,44 @@
+"""The Bolt app: built from settings, with every kind of listener registered."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.settings import Settings
+from bot.slack import listeners
+from bot.slack.deps import SlackDeps
+from bot.slack.identity import Directory
+from handlers.context import Context
+
+
+def web_client(settings: Settings) -> WebClient:
+    """Retries on connection errors, 429 (after Retry-After) and 5xx answers."""
+    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+    return WebClient(
+        token=settings.slack_bot_token,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+        **kwargs,
+    )
+
+
+def build_app(settings: Settings, ctx: Context) -> App:
+    client = web_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=False,
+        # Socket Mode has no HTTP request to verify; HTTP always verifies.
+        request_verification_enabled=not settings.slack_app_token,
+    )
+    listeners.register(app, SlackDeps(ctx=ctx, directory=Directory(client)))
+    return app

@@ -1,0 +1,53 @@
+"""`/digi`: acknowledged at once with the answer, or within Slack's 3 seconds with a
+"working on it" and the answer through `response_url`."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.slack.blocks import render_messages
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners.common import show_form
+from handlers.commands import handle, wants_form
+
+log = logging.getLogger(__name__)
+ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    def tell(respond: Respond):
+        def send(reply) -> None:
+            for message in render_messages(reply):
+                respond(**message, response_type="ephemeral", replace_original=False)
+
+        return send
+
+    @app.command("/digi")
+    def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        text = command.get("text") or ""
+        user_id = command["user_id"]
+        if wants_form(text):
+            ack()
+            show_form(
+                client, deps, user_id=user_id, trigger_id=command["trigger_id"], measure=None,
+                tell=tell(respond),
+            )  # fmt: skip
+            return
+        key = f"slack:command:{command['trigger_id']}"
+        future = deps.pool.submit(
+            lambda: handle(text, deps.directory.actor(user_id), deps.ctx, idempotency_key=key)
+        )
+        try:
+            reply = future.result(timeout=ACK_BUDGET)
+        except FutureTimeout:
+            ack(text=deps.t("slack.working"))
+            tell(respond)(future.result())
+            return
+        first, *rest = render_messages(reply)
+        ack(**first)
+        for message in rest:
+            respond(**message, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,30 @@
+"""Events: each delivery handled once, however often Slack retries it; the Home tab."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners.common import publish_home
+from storage import crud
+from storage.db import session_scope
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    @app.middleware
+    def once(body: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with session_scope(deps.ctx.engine) as session:
+                if not crud.claim_delivery(session, key=f"slack:event:{event_id}"):
+                    return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict, client: WebClient) -> None:
+        if event.get("tab", "home") == "home":
+            publish_home(client, deps, event["user"])
