@@ -1,0 +1,237 @@
+"""A local stand-in for Slack: a Web API that answers like Slack's and records what it got,
+a `response_url` sink, and requests signed exactly as Slack signs them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections import defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import count
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import httpx
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """Slack's signing: HMAC-SHA256 of `v0:{timestamp}:{body}`, hex, prefixed `v0=`."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class SlackStandIn:
+    """Answers `POST /api/<method>` and `POST /response/<n>`; `fail(method, status)` makes the
+    next call of a method fail once, as Slack does under load."""
+
+    def __init__(self, users: dict[str, str]) -> None:
+        self.users = users
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.responses: list[dict[str, Any]] = []
+        self.failures: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+        self._ts = count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, method: str, status: int, retry_after: int | None = None) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self.failures[method].append((status, headers))
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [payload for name, payload in self.calls if name == method]
+
+    def wait_for(self, method: str, n: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(found := self.called(method)) >= n:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"{method} called {len(self.called(method))} times, wanted {n}")
+
+    def wait_for_response(self, n: int = 1, timeout: float = 10) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.responses) >= n:
+                    return list(self.responses)
+            time.sleep(0.02)
+        raise AssertionError(f"{len(self.responses)} response_url posts, wanted {n}")
+
+    def _answer(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if method == "users.info":
+            email = self.users.get(payload.get("user", ""))
+            if email is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": payload["user"], "profile": {"email": email}}}
+        if method in ("views.open", "views.publish", "views.update"):
+            view = payload.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(view or {})}}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": payload.get("channel"), "ts": f"{next(self._ts)}.0001"}
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT"}
+        return {"ok": True}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    payload = json.loads(raw or "{}")
+                else:
+                    payload = dict(parse_qsl(raw))
+                if self.path.startswith("/response/"):
+                    with standin._lock:
+                        standin.responses.append(payload)
+                    return self._send(200, {"ok": True})
+                method = self.path.removeprefix("/api/")
+                with standin._lock:
+                    standin.calls.append((method, payload))
+                    failure = standin.failures[method].pop(0) if standin.failures[method] else None
+                if failure:
+                    status, headers = failure
+                    return self._send(status, {"ok": False, "error": "ratelimited"}, headers)
+                return self._send(200, standin._answer(method, payload))
+
+            def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+class SlackClient:
+    """Posts to our `/slack/events` what Slack would: slash commands, interactivity, events."""
+
+    def __init__(self, base_url: str, standin: SlackStandIn, *, secret: str = SECRET) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.standin = standin
+        self.secret = secret
+        self._n = count(1)
+
+    def post(self, body: str, content_type: str, **extra_headers: str) -> httpx.Response:
+        headers = {"Content-Type": content_type, **sign(body, secret=self.secret), **extra_headers}
+        return self.http.post("/slack/events", content=body.encode(), headers=headers)
+
+    def command(self, text: str, *, user: str, channel: str = "C0GENERAL") -> httpx.Response:
+        n = next(self._n)
+        body = urlencode(
+            {
+                "token": "legacy",
+                "team_id": "T0TORNIO",
+                "team_domain": "tornio",
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/digi",
+                "text": text,
+                "api_app_id": "A0DIGI",
+                "response_url": f"{self.standin.url}/response/{n}",
+                "trigger_id": f"{n}.1234.abcdef{n}",
+            }
+        )
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def interaction(self, payload: dict[str, Any]) -> httpx.Response:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def submit_form(
+        self, *, user: str, view_id: str = "V0FORM", **values: str | None
+    ) -> httpx.Response:
+        state: dict[str, Any] = {}
+        for name in ("measure", "status"):
+            chosen = values.get(name)
+            state[name] = {
+                "value": {
+                    "type": "static_select",
+                    "selected_option": {"value": chosen} if chosen else None,
+                }
+            }
+        state["progress"] = {"value": {"type": "number_input", "value": values.get("progress")}}
+        state["note"] = {"value": {"type": "plain_text_input", "value": values.get("note")}}
+        return self.interaction(
+            {
+                "type": "view_submission",
+                "team": {"id": "T0TORNIO"},
+                "user": {"id": user},
+                "api_app_id": "A0DIGI",
+                "trigger_id": f"{next(self._n)}.99.view",
+                "view": {
+                    "id": view_id,
+                    "type": "modal",
+                    "callback_id": "digi_update_form",
+                    "hash": "1.abc",
+                    "state": {"values": state},
+                },
+            }
+        )
+
+    def click(self, *, user: str, action_id: str, value: str) -> httpx.Response:
+        return self.interaction(
+            {
+                "type": "block_actions",
+                "team": {"id": "T0TORNIO"},
+                "user": {"id": user},
+                "api_app_id": "A0DIGI",
+                "trigger_id": f"{next(self._n)}.77.button",
+                "container": {"type": "view", "view_id": "VHOME"},
+                "actions": [
+                    {"type": "button", "action_id": action_id, "block_id": "b", "value": value}
+                ],
+            }
+        )
+
+    def event(
+        self, event: dict[str, Any], *, event_id: str, retry: int | None = None
+    ) -> httpx.Response:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": "T0TORNIO",
+                "api_app_id": "A0DIGI",
+                "type": "event_callback",
+                "event_id": event_id,
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        headers = (
+            {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            if retry
+            else {}
+        )
+        return self.post(body, "application/json", **headers)
