@@ -123,7 +123,7 @@ def fallback_text(reply: Reply) -> str:
     """The notification text: the first heading or paragraph."""
     for block in reply.blocks:
         if isinstance(block, Heading | Paragraph):
-            return _clip(escape(block.text), FALLBACK_TEXT)
+            return escape(_clip(block.text, FALLBACK_TEXT // 5))
     return ""
 
 

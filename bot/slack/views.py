@@ -21,6 +21,10 @@ def _option(option: Option) -> dict:
     return {"text": plain(option.label, OPTION_TEXT), "value": option.value}
 
 
+def _clip_label(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _measure_select(form: Form) -> dict:
     element: dict[str, Any] = {"type": "static_select", "action_id": "value"}
     groups = []
@@ -30,7 +34,8 @@ def _measure_select(form: Form) -> dict:
             for i in range(0, len(group.options), GROUP_OPTIONS)
         ]
         for n, options in enumerate(parts, 1):
-            label = group.label if len(parts) == 1 else f"{group.label} ({n}/{len(parts)})"
+            suffix = "" if len(parts) == 1 else f" ({n}/{len(parts)})"
+            label = _clip_label(group.label, OPTION_TEXT - len(suffix)) + suffix
             groups.append(
                 {"label": plain(label, OPTION_TEXT), "options": [_option(o) for o in options]}
             )
