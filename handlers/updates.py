@@ -14,7 +14,7 @@ from handlers import formatting as fmt
 from handlers.context import Actor, Context
 from handlers.replies import Fields, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.vocabulary import BY_CODE, NOT_STARTED, Status
-from storage import crud
+from storage import crud, summary_runs
 from storage.dates import last_day
 from storage.models import Measure, Person, StatusUpdate, Theme
 
@@ -255,8 +255,10 @@ def measure_line(
 def stale_measures(session: Session) -> list[Measure]:
     """Measures with no update since the last summary; before any summary, with none at all."""
     measures = crud.measures(session)
-    stale = crud.never_updated(session, measure_ids=[m.id for m in measures])
-    return sorted((m for m in measures if m.id in stale), key=lambda m: crud.natural_key(m.code))
+    current = crud.current_updates(session, measure_ids=[m.id for m in measures])
+    cutoff = summary_runs.reporting_cutoff(session) or 0
+    stale = [m for m in measures if m.id not in current or current[m.id].id <= cutoff]
+    return sorted(stale, key=lambda m: crud.natural_key(m.code))
 
 
 def stale_reply(session: Session, ctx: Context) -> Reply:

@@ -198,19 +198,19 @@ def measures(
 # --- status updates ---
 
 
-def current_updates(session: Session, *, measure_ids: Iterable[int]) -> dict[int, StatusUpdate]:
-    """Each measure's latest update not withdrawn: one index seek a measure, never a scan."""
+def current_updates(
+    session: Session, *, measure_ids: Iterable[int], up_to: int | None = None
+) -> dict[int, StatusUpdate]:
+    """Each measure's latest update not withdrawn (of those up to the id `up_to`, for the
+    state at an earlier summary): one index seek a measure, never a scan."""
     measure_ids = list(measure_ids)
     if not measure_ids:
         return {}
+    conditions = [StatusUpdate.measure_id == Measure.id, col(StatusUpdate.withdrawn_at).is_(None)]
+    if up_to is not None:
+        conditions.append(col(StatusUpdate.id) <= up_to)
     latest = (
-        select(func.max(StatusUpdate.id))
-        .where(
-            StatusUpdate.measure_id == Measure.id,
-            col(StatusUpdate.withdrawn_at).is_(None),
-        )
-        .correlate(Measure)
-        .scalar_subquery()
+        select(func.max(StatusUpdate.id)).where(*conditions).correlate(Measure).scalar_subquery()
     )
     rows = session.exec(
         select(StatusUpdate)
@@ -298,12 +298,6 @@ def withdraw(
     update.withdrawn_by = by
     session.add(update)
     session.flush()
-
-
-def never_updated(session: Session, *, measure_ids: Iterable[int]) -> set[int]:
-    """Measures with no update that is not withdrawn."""
-    measure_ids = set(measure_ids)
-    return measure_ids - set(current_updates(session, measure_ids=measure_ids))
 
 
 def claim_delivery(session: Session, *, key: str) -> bool:

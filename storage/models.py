@@ -138,3 +138,54 @@ class Delivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class SummaryRun(SQLModel, table=True):
+    """One leadership summary of one period in one channel. `attempt` 0 is the period's
+    summary; a deliberate repost (`--force`) is attempt 1, 2… The unique key is what makes
+    "at most one per period and channel" hold whatever the processes do."""
+
+    __tablename__ = "summary_run"
+    __table_args__ = (UniqueConstraint("period", "channel", "attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(index=True)
+    channel: str
+    attempt: int = 0
+    trigger: str = Field(description="schedule, chat or cli")
+    requested_by: str
+    cutoff_update_id: int = Field(description="the summary shows updates up to this id")
+    baseline_update_id: int | None = Field(
+        default=None, description="the previous summary's cutoff; None: the state at import"
+    )
+    claimed_by: str
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    main_id: str | None = Field(default=None, description="the main message's id (Slack ts)")
+
+
+class SummaryPart(SQLModel, table=True):
+    """Each message of a run as it is posted, so a crash resumes instead of reposting."""
+
+    __tablename__ = "summary_part"
+    __table_args__ = (UniqueConstraint("run_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="summary_run.id", index=True)
+    seq: int
+    message_id: str
+    posted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder to one person on one day: at most one a person a day, claimed first."""
+
+    __table_args__ = (UniqueConstraint("person_ref", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_ref: str
+    day: str = Field(description="the local reminder day, YYYY-MM-DD")
+    period: str
+    measures: str = Field(description="the ids listed, comma-separated")
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -1,0 +1,153 @@
+"""Summary runs and reminders, claimed in the database so that they happen once however many
+processes run and whenever one of them dies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Reminder, StatusUpdate, SummaryPart, SummaryRun, utcnow
+
+STALE_CLAIM = timedelta(minutes=5)
+"""A claim not renewed for this long belongs to a process that died: another may resume."""
+
+
+def max_update_id(session: Session) -> int:
+    return session.exec(select(func.max(StatusUpdate.id))).one() or 0
+
+
+def last_posted(session: Session, *, before_period: str | None = None) -> SummaryRun | None:
+    """The latest posted summary (not a repost), optionally of a period before this one."""
+    query = select(SummaryRun).where(
+        col(SummaryRun.posted_at).is_not(None), SummaryRun.attempt == 0
+    )
+    if before_period:
+        query = query.where(SummaryRun.period < before_period)
+    return session.exec(
+        query.order_by(col(SummaryRun.period).desc(), col(SummaryRun.id).desc())
+    ).first()
+
+
+def reporting_cutoff(session: Session) -> int | None:
+    """Updates after this id are "since the last summary"; None before the first summary."""
+    run = last_posted(session)
+    return run.cutoff_update_id if run else None
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: Literal["claimed", "posted", "busy"]
+    run: SummaryRun
+
+
+def claim_run(
+    session: Session,
+    *,
+    period: str,
+    channel: str,
+    force: bool,
+    trigger: str,
+    requested_by: str,
+    claimed_by: str,
+    now: datetime | None = None,
+) -> Claim:
+    """Take the period's run for this channel: a new one, a dead process's one to resume,
+    or none because it is posted or being posted. `force` starts a recorded repost."""
+    now = now or utcnow()
+    existing = session.exec(
+        select(SummaryRun)
+        .where(SummaryRun.period == period, SummaryRun.channel == channel)
+        .order_by(col(SummaryRun.attempt).desc())
+    ).first()
+    if existing is None or (force and existing.posted_at is not None):
+        baseline = last_posted(session, before_period=period)
+        run = SummaryRun(
+            period=period,
+            channel=channel,
+            attempt=existing.attempt + 1 if existing else 0,
+            trigger=trigger,
+            requested_by=requested_by,
+            cutoff_update_id=max_update_id(session),
+            baseline_update_id=baseline.cutoff_update_id if baseline else None,
+            claimed_by=claimed_by,
+            claimed_at=now,
+        )
+        try:
+            session.add(run)
+            session.commit()
+        except IntegrityError:  # another process claimed it a moment before us
+            session.rollback()
+            return claim_run(
+                session, period=period, channel=channel, force=False, trigger=trigger,
+                requested_by=requested_by, claimed_by=claimed_by, now=now,
+            )  # fmt: skip
+        return Claim("claimed", run)
+    if existing.posted_at is not None:
+        return Claim("posted", existing)
+    if existing.claimed_at > now - STALE_CLAIM:
+        return Claim("busy", existing)
+    taken = session.execute(
+        update(SummaryRun)
+        .where(col(SummaryRun.id) == existing.id, col(SummaryRun.claimed_at) == existing.claimed_at)
+        .values(claimed_at=now, claimed_by=claimed_by)
+    )
+    session.commit()
+    if taken.rowcount != 1:
+        session.refresh(existing)
+        return Claim("busy", existing)
+    session.refresh(existing)
+    return Claim("claimed", existing)
+
+
+def posted_parts(session: Session, *, run_id: int) -> dict[int, str]:
+    rows = session.exec(select(SummaryPart).where(SummaryPart.run_id == run_id))
+    return {part.seq: part.message_id for part in rows}
+
+
+def record_part(session: Session, *, run: SummaryRun, seq: int, message_id: str) -> None:
+    """Remember a posted message at once, and renew the claim."""
+    session.add(SummaryPart(run_id=run.id, seq=seq, message_id=message_id))
+    if seq == 0:
+        run.main_id = message_id
+    run.claimed_at = utcnow()
+    session.add(run)
+    session.commit()
+
+
+def finish_run(session: Session, *, run: SummaryRun) -> None:
+    run.posted_at = utcnow()
+    session.add(run)
+    session.commit()
+
+
+def claim_reminder(
+    session: Session, *, person_ref: str, day: str, period: str, measures: list[str]
+) -> bool:
+    """At most one reminder a person a day; False if it was sent (or is being sent)."""
+    try:
+        session.add(
+            Reminder(person_ref=person_ref, day=day, period=period, measures=",".join(measures))
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def settle_reminder(session: Session, *, person_ref: str, day: str, sent: bool) -> None:
+    """Mark it sent, or give the claim back so that the next try may send it."""
+    reminder = session.exec(
+        select(Reminder).where(Reminder.person_ref == person_ref, Reminder.day == day)
+    ).one()
+    if sent:
+        reminder.sent_at = utcnow()
+        session.add(reminder)
+    else:
+        session.delete(reminder)
+    session.commit()
