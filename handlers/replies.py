@@ -9,6 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Heading:
     text: str
+    level: int = 1
+    """1 is a message's or document's title; 2 and 3 are sections within it."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,23 @@ class Entry:
     action: Action | None = None
 
 
-Block = Heading | Paragraph | Fields | Items | Hint | Entry
+@dataclass(frozen=True)
+class Table:
+    """Rows for a document; in chat, each row is read as its line in `lines`."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Where a document shows the summary's chart (chat gets it as an upload)."""
+
+    alt: str
+
+
+Block = Heading | Paragraph | Fields | Items | Hint | Entry | Table | Chart
 
 
 @dataclass(frozen=True)

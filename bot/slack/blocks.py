@@ -6,7 +6,18 @@ blocks, and blocks across messages."""
 
 from __future__ import annotations
 
-from handlers.replies import Action, Entry, Fields, Heading, Hint, Items, Paragraph, Reply
+from handlers.replies import (
+    Action,
+    Chart,
+    Entry,
+    Fields,
+    Heading,
+    Hint,
+    Items,
+    Paragraph,
+    Reply,
+    Table,
+)
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
@@ -67,14 +78,16 @@ def _sections(mrkdwn: str) -> list[dict]:
 
 def blocks_of(block) -> list[dict]:
     match block:
-        case Heading(text) if len(text) <= HEADER_TEXT:
+        case Heading(text, 1) if len(text) <= HEADER_TEXT:
             return [{"type": "header", "text": plain(text, HEADER_TEXT)}]
         case Heading(text):
             return _sections(f"*{escape(text)}*")
         case Paragraph(text):
             return _sections(escape(text))
-        case Items(lines):
+        case Items(lines) | Table(lines=lines):
             return _sections("\n".join(escape(line) for line in lines))
+        case Chart():
+            return []  # uploaded as a file in the summary's thread
         case Hint(text):
             return [
                 {"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]}
