@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.messages import Language
@@ -22,6 +22,20 @@ def moment(language: Language, value: datetime, zone: ZoneInfo) -> str:
     if language == "fi":
         return f"{local.day}.{local.month}.{local.year} klo {local.hour}.{local.minute:02d}"
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M}"
+
+
+def day(language: Language, value: date) -> str:
+    if language == "fi":
+        return f"{value.day}.{value.month}.{value.year}"
+    return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def level(language: Language, value: float | None) -> str:
+    """A maturity level on the 1–5 scale: 2,8 in Finnish, 2.8 in English."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if language == "fi" else text
 
 
 def when(language: Language, value: str | None) -> str:

@@ -112,6 +112,88 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Päivitä myös komennolla {p}tila 1.1 aikataulussa 40 % · kaikki komennot: {p}ohje",
         "en": "You can also type {p}status 1.1 on-track 40% · all commands: {p}help",
     },
+    # --- the leadership summary ---
+    "summary.h1": {"fi": "kevät {year}", "en": "spring {year}"},
+    "summary.h2": {"fi": "syksy {year}", "en": "autumn {year}"},
+    "summary.title": {
+        "fi": "{programme} — tilannekatsaus, {period}",
+        "en": "{programme} — progress report, {period}",
+    },
+    "summary.default_programme": {"fi": "Digiohjelma", "en": "Digital programme"},
+    "summary.overview": {
+        "fi": "Tilanne {date}: {count} toimenpidettä. Valmiina {done}; keskimääräinen "
+        "edistyminen {average} (valmiit 100 %, raportoimattomat 0 %).",
+        "en": "State on {date}: {count} measures. Done: {done}; average progress {average} "
+        "(done counts as 100%, unreported as 0%).",
+    },
+    "summary.by_status": {"fi": "Toimenpiteet tiloittain", "en": "Measures by status"},
+    "summary.col.status": {"fi": "Tila", "en": "Status"},
+    "summary.col.count": {"fi": "Määrä", "en": "Count"},
+    "summary.col.mark": {"fi": "Tila", "en": "Status"},
+    "summary.col.id": {"fi": "Tunnus", "en": "Id"},
+    "summary.col.title": {"fi": "Toimenpide", "en": "Measure"},
+    "summary.col.owner": {"fi": "Vastuuhenkilö", "en": "Owner"},
+    "summary.col.progress": {"fi": "Edistyminen", "en": "Progress"},
+    "summary.col.updated": {"fi": "Päivitetty", "en": "Updated"},
+    "summary.chart_alt": {
+        "fi": "Toimenpiteiden tilat teemoittain",
+        "en": "Status of the measures by theme",
+    },
+    "summary.changes_first": {
+        "fi": "Muutokset ohjelman tuonnin jälkeen",
+        "en": "Changes since the programme was imported",
+    },
+    "summary.changes": {
+        "fi": "Muutokset edellisestä katsauksesta",
+        "en": "Changes since the last summary",
+    },
+    "summary.no_changes": {"fi": "Ei tilamuutoksia.", "en": "No status changes."},
+    "summary.changes_count": {
+        "fi": "{count} toimenpiteen tila muuttui: {done} valmistui, {delayed} viivästyi.",
+        "en": "{count} measures changed status: {done} newly done, {delayed} newly delayed.",
+    },
+    "summary.change": {
+        "fi": "{id} {title}: {before} → {after}",
+        "en": "{id} {title}: {before} → {after}",
+    },
+    "summary.attention": {"fi": "Huomioitavaa", "en": "Needs attention"},
+    "summary.troubled": {
+        "fi": "Viivästyneet ja riskissä ({count})",
+        "en": "Delayed and at risk ({count})",
+    },
+    "summary.overdue": {"fi": "Myöhässä ({count})", "en": "Overdue ({count})"},
+    "summary.overdue_line": {
+        "fi": "{name} — määräaika {due} ({owner})",
+        "en": "{name} — due {due} ({owner})",
+    },
+    "summary.behind": {
+        "fi": "Jäljessä aikataulusta ({count})",
+        "en": "Behind schedule ({count})",
+    },
+    "summary.behind_line": {
+        "fi": "{name} — edistyminen {progress}, vaikka aikaa on kulunut selvästi enemmän ({owner})",
+        "en": "{name} — progress {progress}, well behind the time elapsed ({owner})",
+    },
+    "summary.stale": {
+        "fi": "Ei päivitetty edellisen katsauksen jälkeen ({count})",
+        "en": "Not updated since the last summary ({count})",
+    },
+    "summary.stale_first": {
+        "fi": "Ei vielä yhtään tilannepäivitystä ({count})",
+        "en": "No status update yet ({count})",
+    },
+    "summary.nothing_to_note": {
+        "fi": "Ei huomioitavaa: kaikki etenee.",
+        "en": "Nothing needs attention.",
+    },
+    "summary.thread_hint": {
+        "fi": "Teemakohtainen erittely on tämän viestin ketjussa.",
+        "en": "The details by theme are in this message's thread.",
+    },
+    "summary.maturity": {
+        "fi": "Digitaalinen kypsyys (1–5): lähtötaso {baseline} → nyt {current} → tavoite {target}",
+        "en": "Digital maturity (1–5): baseline {baseline} → now {current} → target {target}",
+    },
     # --- Slack ---
     "slack.view_more": {
         "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",

@@ -1,0 +1,50 @@
+"""The summary's chart: measures per status in each theme, as a PNG. Headless (Agg), and
+the same data gives the same picture."""
+
+from __future__ import annotations
+
+import io
+
+from handlers.context import Context
+from handlers.summary import Summary
+from handlers.vocabulary import STATUSES
+
+COLOURS = {
+    "not_started": "#c8ccd0",
+    "on_track": "#2e9e4f",
+    "at_risk": "#f2c12e",
+    "delayed": "#d64541",
+    "done": "#1f4e79",
+    "postponed": "#8e7cc3",
+}
+
+
+def status_chart(summary: Summary, ctx: Context) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    themes = [section for section in summary.themes if section.rows]
+    labels = [
+        f"{s.code} {s.name}" if len(s.name) < 32 else f"{s.code} {s.name[:30]}…" for s in themes
+    ]
+    height = max(2.5, 0.45 * len(themes) + 1.6)
+    figure, axes = plt.subplots(figsize=(9, height), dpi=110)
+    left = [0] * len(themes)
+    for status in STATUSES:
+        counts = [sum(1 for r in s.rows if r.status == status) for s in themes]
+        axes.barh(labels, counts, left=left, color=COLOURS[status.code],
+                  label=ctx.t(f"status.{status.code}"))  # fmt: skip
+        left = [a + b for a, b in zip(left, counts, strict=True)]
+    axes.invert_yaxis()
+    axes.set_xlabel(ctx.t("summary.col.count"))
+    axes.set_title(ctx.t("summary.chart_alt"))
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()

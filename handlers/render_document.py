@@ -1,0 +1,128 @@
+"""Replies as documents for the city board's agenda: Markdown, and print-ready HTML.
+User text is escaped for each format."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+
+from handlers.replies import (
+    Chart,
+    Entry,
+    Fields,
+    Heading,
+    Hint,
+    Items,
+    Paragraph,
+    Reply,
+    Table,
+)
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def md(text: str) -> str:
+    """Markdown-escaped text on one line: user text formats nothing and links nowhere."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def render_markdown(parts: list[Reply]) -> str:
+    out: list[str] = []
+    for block in (block for part in parts for block in part.blocks):
+        match block:
+            case Heading(text, level):
+                out.append(f"{'#' * level} {md(text)}")
+            case Paragraph(text):
+                out.append(md(text))
+            case Hint(text):
+                out.append(f"_{md(text)}_")
+            case Items(lines):
+                out.append("\n".join(f"- {md(line)}" for line in lines))
+            case Entry(text):
+                out.append(f"- {md(text)}")
+            case Fields(pairs):
+                out.append("\n".join(f"- **{md(label)}:** {md(value)}" for label, value in pairs))
+            case Table(columns, rows):
+                table = [
+                    "| " + " | ".join(md(c) for c in columns) + " |",
+                    "|" + "---|" * len(columns),
+                    *("| " + " | ".join(md(cell) for cell in row) + " |" for row in rows),
+                ]
+                out.append("\n".join(table))
+            case Chart():
+                pass  # the Markdown document is text; the chart goes with the HTML one
+    return "\n\n".join(out) + "\n"
+
+
+STYLE = """
+@page { size: A4; margin: 18mm 16mm; }
+body { font-family: "Segoe UI", Arial, sans-serif; color: #1b1b1b; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; line-height: 1.45; font-size: 11pt; }
+h1 { font-size: 1.6rem; border-bottom: 3px solid #1f4e79; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; color: #1f4e79; margin-top: 1.8rem; }
+h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #c8ccd0; padding: .3rem .45rem; text-align: left;
+         vertical-align: top; }
+th { background: #eef2f6; }
+tr { break-inside: avoid; }
+td.num { text-align: right; white-space: nowrap; }
+ul { padding-left: 1.2rem; }
+.hint { color: #555; font-size: .9rem; }
+figure { margin: 1rem 0; }
+figure img { max-width: 100%; }
+"""
+
+
+def render_html(parts: list[Reply], *, title: str, language: str, chart_png: bytes | None) -> str:
+    body: list[str] = []
+    for block in (block for part in parts for block in part.blocks):
+        match block:
+            case Heading(text, level):
+                body.append(f"<h{level}>{html.escape(text)}</h{level}>")
+            case Paragraph(text):
+                body.append(f"<p>{html.escape(text)}</p>")
+            case Hint(text):
+                body.append(f'<p class="hint">{html.escape(text)}</p>')
+            case Items(lines):
+                body.append(_list(lines))
+            case Entry(text):
+                body.append(_list((text,)))
+            case Fields(pairs):
+                rows = "".join(
+                    f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in pairs
+                )
+                body.append(f"<table>{rows}</table>")
+            case Table(columns, rows):
+                body.append(_table(columns, rows))
+            case Chart(alt) if chart_png:
+                data = base64.b64encode(chart_png).decode("ascii")
+                body.append(
+                    f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+                    f"<figcaption>{html.escape(alt)}</figcaption></figure>"
+                )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _list(lines: tuple[str, ...]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+
+
+def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(cell: str) -> str:
+    numeric = bool(re.fullmatch(r"[\d\s.,%—-]+", cell))
+    return (
+        f'<td class="num">{html.escape(cell)}</td>' if numeric else f"<td>{html.escape(cell)}</td>"
+    )
