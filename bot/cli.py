@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -18,6 +19,7 @@ from bot import console
 from bot.settings import Settings
 from handlers.context import Actor, Context
 from handlers.messages import Messages
+from handlers.render_text import render_text
 from storage import crud
 from storage.db import make_engine, migrate, session_scope
 from storage.export import RestoreRefused, export_csv, export_json, restore
@@ -32,7 +34,14 @@ CONSOLE_USER = "console"
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as bad:
+        for problem in bad.errors():
+            print(
+                f"{'.'.join(map(str, problem['loc'])).upper()}: {problem['msg']}", file=sys.stderr
+            )
+        return 2
     t = Messages(settings.digibot_language)
     command: Callable[[argparse.Namespace, Settings, Messages], int] = args.run
     try:
@@ -84,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="load a JSON export with history into an empty database")
     p.add_argument("file", type=Path)
     p.set_defaults(run=_restore)
+
+    p = sub.add_parser("summary", help="the leadership summary: preview it, or post it")
+    p.add_argument("action", choices=("preview", "post"))
+    p.add_argument(
+        "--format", choices=("text", "markdown", "html", "csv"), default="text",
+        help="preview's format (html: the print-ready document for the city board)",
+    )  # fmt: skip
+    p.add_argument("--output", type=Path, help="write the preview to this file")
+    p.add_argument(
+        "--force", action="store_true", help="post again this period, recorded as a repost"
+    )
+    p.set_defaults(run=_summary)
+
+    p = sub.add_parser("remind", help="send the reminders now (once a person a day)")
+    p.set_defaults(run=_remind)
 
     p = sub.add_parser("coordinator", help="grant or revoke the coordinator role")
     p.add_argument("action", choices=("add", "remove", "list"))
@@ -202,6 +226,76 @@ def _restore(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             )
         return 1
     print(t("cli.restore_ok", path=path, measures=measures, updates=updates))
+    return 0
+
+
+def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    from handlers import summary_post
+
+    engine = _engine(settings)
+    ctx = _context(engine, settings)
+    if args.action == "post":
+        publisher = _slack_publisher(settings)
+        if publisher is None:
+            print(t("summary.no_channel"), file=sys.stderr)
+            return 1
+        outcome = summary_post.post(
+            ctx, publisher, force=args.force, trigger="cli", requested_by="cli"
+        )
+        print(render_text(summary_post.outcome_reply(outcome, ctx)))
+        return 1 if outcome.state == "failed" else 0
+    summary, parts = summary_post.preview(ctx)
+    text = _summary_document(args.format, summary, parts, ctx, engine)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _summary_document(fmt: str, summary, parts, ctx: Context, engine: Engine) -> str:
+    from handlers.chart import status_chart
+    from handlers.render_document import render_html, render_markdown
+    from handlers.summary_report import title
+
+    if fmt == "markdown":
+        return render_markdown(parts)
+    if fmt == "html":
+        png = status_chart(summary, ctx)
+        return render_html(parts, title=title(summary, ctx), language=ctx.language, chart_png=png)
+    if fmt == "csv":
+        with session_scope(engine) as session:
+            return export_csv(session, history=False)
+    return "\n\n".join(render_text(part) for part in parts) + "\n"
+
+
+def _slack_publisher(settings: Settings):
+    if not (settings.slack_bot_token and settings.digibot_leadership_channel):
+        return None
+    from bot.slack.app import web_client
+    from bot.slack.publisher import SlackPublisher
+
+    return SlackPublisher(web_client(settings), settings.digibot_leadership_channel)
+
+
+def _remind(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    from bot.slack.app import web_client
+    from bot.slack.publisher import SlackMessenger
+    from handlers.reminders import outcome_reply, send_reminders
+    from handlers.schedule import next_summary, parse_month_days, parse_time
+
+    if not settings.slack_bot_token:
+        print(t("slack.missing_credentials"), file=sys.stderr)
+        return 1
+    ctx = _context(_engine(settings), settings)
+    now = ctx.now()
+    slot = next_summary(
+        now, parse_month_days(settings.digibot_summary_dates),
+        parse_time(settings.digibot_summary_time), settings.timezone,
+    )  # fmt: skip
+    today = now.astimezone(settings.timezone).date()
+    outcome = send_reminders(ctx, SlackMessenger(web_client(settings)), slot=slot, day=today)
+    print(render_text(outcome_reply(outcome, ctx)))
     return 0
 
 

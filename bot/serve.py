@@ -7,8 +7,10 @@ import sys
 
 from sqlalchemy import Engine
 
+from bot.scheduler import Schedule
 from bot.settings import Settings
 from bot.slack.app import build_app
+from bot.slack.publisher import SlackMessenger, SlackPublisher
 from bot.web import create_web_app
 from handlers.context import Context
 from handlers.messages import Messages
@@ -23,6 +25,7 @@ def slack_context(settings: Settings, engine: Engine) -> Context:
         timezone=settings.timezone,
         coordinators=frozenset(settings.digibot_coordinators),
         source="slack",
+        commands=("update",) + Context.commands,
     )
 
 
@@ -31,7 +34,15 @@ def serve(settings: Settings, engine: Engine) -> int:
     if not settings.slack_configured:
         print(t("slack.missing_credentials"), file=sys.stderr)
         return 1
-    slack = build_app(settings, slack_context(settings, engine))
+    ctx = slack_context(settings, engine)
+    slack = build_app(settings, ctx)
+    schedule = Schedule(
+        settings, ctx,
+        SlackPublisher(slack.client, settings.digibot_leadership_channel)
+        if settings.digibot_leadership_channel else None,
+        SlackMessenger(slack.client),
+    )  # fmt: skip
+    schedule.start()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

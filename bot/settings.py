@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.schedule import parse_month_days, parse_time
+
 
 def _split_list(value: object) -> object:
     if isinstance(value, str):
@@ -35,6 +37,25 @@ class Settings(BaseSettings):
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
     )(_split_list)
+
+    @field_validator("digibot_summary_dates")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        parse_month_days(value)
+        return value
+
+    @field_validator("digibot_summary_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        parse_time(value)
+        return value
+
+    @field_validator("digibot_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= day <= 90 for day in value):
+            raise ValueError("reminder days are whole days from 1 to 90 before a summary")
+        return value
 
     @field_validator("digibot_language", mode="before")
     @classmethod

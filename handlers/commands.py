@@ -17,6 +17,7 @@ from handlers import formatting as fmt
 from handlers import updates
 from handlers.context import Actor, Context
 from handlers.replies import Heading, Hint, Items, Paragraph, Reply, error
+from handlers.summary_post import preview
 from handlers.vocabulary import (
     BY_CODE,
     LIST_MINE_WORDS,
@@ -24,6 +25,7 @@ from handlers.vocabulary import (
     fold,
     parse_command,
     parse_status,
+    parse_summary,
     status_words,
 )
 from storage import crud
@@ -74,6 +76,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
             return _undo(rest, actor, ctx)
         case "stale":
             return _stale(rest, actor, ctx)
+        case "summary":
+            return _summary(text, actor, ctx)
         case "update":
             return error(ctx.t("form.chat_only", p=ctx.prefix))
         case "help":
@@ -292,6 +296,24 @@ def _stale(rest: str, actor: Actor, ctx: Context) -> Reply:
         if not updates.is_coordinator(session, actor, ctx):
             return error(t("stale.refused"), t("help.list", p=ctx.prefix))
         return updates.stale_reply(session, ctx)
+
+
+# --- summary ---
+
+
+def _summary(text: str, actor: Actor, ctx: Context) -> Reply:
+    """The preview answers here; posting needs a platform (see summary_post.post_command)."""
+    t, p = ctx.t, ctx.prefix
+    parsed = parse_summary(text)
+    if parsed is None:
+        return error(t("summary.usage"), t("summary.example", p=p))
+    with session_scope(ctx.engine) as session:
+        if not updates.is_coordinator(session, actor, ctx):
+            return error(t("summary.refused"))
+    if parsed[0] == "post":
+        return error(t("summary.post_elsewhere", p=p))
+    _, parts = preview(ctx)
+    return Reply(tuple(block for part in parts for block in part.blocks))
 
 
 # --- undo ---

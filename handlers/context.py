@@ -47,7 +47,9 @@ class Context:
     prefix: str = "/digi "
     """How the user types a command, for examples in replies."""
     now: Callable[[], datetime] = utcnow
-    commands: tuple[str, ...] = ("status", "show", "history", "list", "undo", "stale", "help")
+    commands: tuple[str, ...] = (
+        "status", "show", "history", "list", "undo", "stale", "summary", "help",
+    )  # fmt: skip
     """The commands this platform offers, in the order help lists them."""
 
     @property

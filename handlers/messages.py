@@ -194,10 +194,88 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Digitaalinen kypsyys (1–5): lähtötaso {baseline} → nyt {current} → tavoite {target}",
         "en": "Digital maturity (1–5): baseline {baseline} → now {current} → target {target}",
     },
+    "summary.posted": {
+        "fi": "Katsaus {period} julkaistu kanavalle {channel}: {count} viestiä ja kaavio ketjussa.",
+        "en": "The summary {period} is posted to {channel}: {count} messages and the chart in "
+        "the thread.",
+    },
+    "summary.already": {
+        "fi": "Katsaus {period} on jo julkaistu kanavalle {channel} ({time}). Mitään ei "
+        "julkaistu uudelleen. Tarkoituksellinen uudelleenjulkaisu: digibot summary post --force",
+        "en": "The summary {period} was already posted to {channel} ({time}). Nothing was "
+        "posted again. To repost on purpose: digibot summary post --force",
+    },
+    "summary.busy": {
+        "fi": "Katsausta {period} julkaistaan parhaillaan (aloitettu {time}); se julkaistaan "
+        "kerran.",
+        "en": "The summary {period} is being posted right now (since {time}); it is posted once.",
+    },
+    "summary.failed": {
+        "fi": "Katsauksen {period} julkaisu keskeytyi ({reason}). Seuraava yritys jatkaa "
+        "siitä, mihin jäätiin: mitään ei julkaista kahdesti.",
+        "en": "Posting the summary {period} stopped ({reason}). The next try resumes where "
+        "it stopped: nothing is posted twice.",
+    },
+    "summary.refused": {
+        "fi": "Katsauksen esikatselu ja julkaisu on digikoordinaattoreille.",
+        "en": "Previewing and posting the summary is for coordinators.",
+    },
+    "summary.no_channel": {
+        "fi": "Johtoryhmän kanavaa ei ole asetettu: aseta DIGIBOT_LEADERSHIP_CHANNEL "
+        "(ja Slackin tunnukset).",
+        "en": "No leadership channel is set: set DIGIBOT_LEADERSHIP_CHANNEL (and the Slack "
+        "credentials).",
+    },
+    "summary.usage": {
+        "fi": "Anna esikatselu tai julkaise.",
+        "en": "Say preview or post.",
+    },
+    "summary.example": {
+        "fi": "Esimerkki: {p}yhteenveto esikatselu tai {p}yhteenveto julkaise",
+        "en": "Example: {p}summary preview or {p}summary post",
+    },
+    "summary.post_elsewhere": {
+        "fi": "Konsolista katsausta ei julkaista. Julkaise chatissa ({p}yhteenveto julkaise) "
+        "tai komennolla digibot summary post.",
+        "en": "The console does not post summaries. Post in chat ({p}summary post) or with "
+        "digibot summary post.",
+    },
+    "help.summary": {
+        "fi": "{p}yhteenveto esikatselu | julkaise — johtoryhmän katsaus: esikatselu vain "
+        "sinulle, julkaisu kerran kaudessa (digikoordinaattorille)",
+        "en": "{p}summary preview | post — the leadership summary: a private preview, or "
+        "post it (once a period; for coordinators)",
+    },
+    "reminder.title": {"fi": "Muistutus: tilannepäivitys", "en": "Reminder: status update"},
+    "reminder.intro": {
+        "fi": "Digiohjelman tilannekatsaus julkaistaan johtoryhmälle {date}. Näitä "
+        "toimenpiteitä ({count}) ei ole päivitetty edellisen katsauksen jälkeen — päivitys "
+        "vie kymmenen sekuntia:",
+        "en": "The programme's progress report goes to leadership on {date}. These measures "
+        "({count}) have no update since the last report — an update takes ten seconds:",
+    },
+    "reminder.hint": {
+        "fi": "Tai kirjoita: {p}tila {id} aikataulussa 40 % Pilotti käynnissä",
+        "en": "Or type: {p}status {id} on-track 40% Pilot running",
+    },
+    "reminder.outcome": {
+        "fi": "Muistutus lähetetty {sent} henkilölle; {already} oli jo muistutettu tänään; "
+        "{unreachable} ei tavoitettu.",
+        "en": "Reminders sent to {sent} people; {already} were already reminded today; "
+        "{unreachable} could not be reached.",
+    },
+    "reminder.unreachable": {
+        "fi": "Ei tavoitettu: {people}",
+        "en": "Could not reach: {people}",
+    },
     # --- Slack ---
     "slack.view_more": {
         "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",
         "en": "Not everything fits in this view. The whole list: /digi list mine",
+    },
+    "slack.posting": {
+        "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
+        "en": "Posting the summary to the leadership channel…",
     },
     "slack.working": {
         "fi": "Hetki, haen vastausta…",

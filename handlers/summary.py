@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers.context import Context
-from handlers.updates import is_overdue, person_label, status_of
+from handlers.updates import is_overdue, local_today, person_label, status_of
 from handlers.vocabulary import STATUSES, Status
 from storage import crud
 from storage.dates import first_day, last_day
@@ -99,8 +99,9 @@ def build_summary(
     period: str,
     cutoff: int,
     baseline: int | None,
+    as_of: date | None = None,
 ) -> Summary:
-    today = ctx.now().astimezone(ctx.timezone).date()
+    today = as_of or local_today(ctx)
     programme = session.get(Programme, 1)
     themes = sorted(crud.themes(session), key=lambda t: crud.natural_key(t.code))
     measures = sorted(crud.measures(session), key=lambda m: crud.natural_key(m.code))
@@ -123,7 +124,7 @@ def build_summary(
             updated_at=update.created_at if update else None,
             note=update.note if update else "",
             due=m.due,
-            overdue=is_overdue(m, status, ctx),
+            overdue=is_overdue(m, status, today),
             stale=update is None or update.id <= (baseline or 0),
             behind=_behind(status, update, m.start, m.due, today),
         )

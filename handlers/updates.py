@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -184,7 +185,7 @@ def state_reply(
     if full and measure.description:
         blocks.append(Paragraph(measure.description))
     blocks.append(Fields(tuple(pairs)))
-    if is_overdue(measure, status, ctx):
+    if is_overdue(measure, status, local_today(ctx)):
         blocks.append(Paragraph(t("flag.overdue", due=fmt.when(lang, measure.due))))
     if full and current is None:
         blocks.append(Paragraph(t("flag.never_updated")))
@@ -218,10 +219,14 @@ def _programme_fields(
     return [pair for pair in head if pair[1]], tail
 
 
-def is_overdue(measure: Measure, status: Status, ctx: Context) -> bool:
+def is_overdue(measure: Measure, status: Status, today: date) -> bool:
     if not measure.due or status.code in ("done", "postponed"):
         return False
-    return last_day(measure.due) < ctx.now().astimezone(ctx.timezone).date()
+    return last_day(measure.due) < today
+
+
+def local_today(ctx: Context) -> date:
+    return ctx.now().astimezone(ctx.timezone).date()
 
 
 def person_label(person: Person | None) -> str:

@@ -154,6 +154,7 @@ class SummaryRun(SQLModel, table=True):
     attempt: int = 0
     trigger: str = Field(description="schedule, chat or cli")
     requested_by: str
+    as_of: str = Field(description="the local day the summary speaks of, YYYY-MM-DD")
     cutoff_update_id: int = Field(description="the summary shows updates up to this id")
     baseline_update_id: int | None = Field(
         default=None, description="the previous summary's cutoff; None: the state at import"

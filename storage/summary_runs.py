@@ -4,7 +4,7 @@ processes run and whenever one of them dies."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import func, update
@@ -54,6 +54,7 @@ def claim_run(
     trigger: str,
     requested_by: str,
     claimed_by: str,
+    as_of: str,
     now: datetime | None = None,
 ) -> Claim:
     """Take the period's run for this channel: a new one, a dead process's one to resume,
@@ -72,6 +73,7 @@ def claim_run(
             attempt=existing.attempt + 1 if existing else 0,
             trigger=trigger,
             requested_by=requested_by,
+            as_of=as_of,
             cutoff_update_id=max_update_id(session),
             baseline_update_id=baseline.cutoff_update_id if baseline else None,
             claimed_by=claimed_by,
@@ -84,7 +86,7 @@ def claim_run(
             session.rollback()
             return claim_run(
                 session, period=period, channel=channel, force=False, trigger=trigger,
-                requested_by=requested_by, claimed_by=claimed_by, now=now,
+                requested_by=requested_by, claimed_by=claimed_by, as_of=as_of, now=now,
             )  # fmt: skip
         return Claim("claimed", run)
     if existing.posted_at is not None:
@@ -119,10 +121,22 @@ def record_part(session: Session, *, run: SummaryRun, seq: int, message_id: str)
     session.commit()
 
 
+def release_run(session: Session, *, run: SummaryRun) -> None:
+    """Give up a claim after a failure, so that the next try resumes at once."""
+    run.claimed_at = datetime(1970, 1, 1, tzinfo=UTC)
+    session.add(run)
+    session.commit()
+
+
 def finish_run(session: Session, *, run: SummaryRun) -> None:
     run.posted_at = utcnow()
     session.add(run)
     session.commit()
+
+
+def reminded(session: Session, *, day: str) -> set[str]:
+    """Who has a reminder (sent or being sent) for this day."""
+    return set(session.exec(select(Reminder.person_ref).where(Reminder.day == day)))
 
 
 def claim_reminder(

@@ -34,7 +34,8 @@ class SlackStandIn:
         self.users = users
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
-        self.failures: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+        self.uploads: dict[str, bytes] = {}
+        self.failures: dict[str, list[list[Any]]] = defaultdict(list)
         self._ts = count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -52,9 +53,12 @@ class SlackStandIn:
         self._server.shutdown()
         self._server.server_close()
 
-    def fail(self, method: str, status: int, retry_after: int | None = None) -> None:
+    def fail(
+        self, method: str, status: int, retry_after: int | None = None, after: int = 0
+    ) -> None:
+        """Fail one call of `method` with `status`, after `after` more calls succeed."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-        self.failures[method].append((status, headers))
+        self.failures[method].append([after, status, headers])
 
     def called(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -87,6 +91,19 @@ class SlackStandIn:
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view
             return {"ok": True, "view": {"id": f"V{next(self._ts)}", **(view or {})}}
+        if method == "users.lookupByEmail":
+            wanted = payload.get("email", "").lower()
+            for user_id, email in self.users.items():
+                if email.lower() == wanted:
+                    return {"ok": True, "user": {"id": user_id, "profile": {"email": email}}}
+            return {"ok": False, "error": "users_not_found"}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts)}"
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = payload.get("files")
+            files = json.loads(files) if isinstance(files, str) else files
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "chat.postMessage":
             return {"ok": True, "channel": payload.get("channel"), "ts": f"{next(self._ts)}.0001"}
         if method == "auth.test":
@@ -101,7 +118,12 @@ class SlackStandIn:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/upload/"):
+                    with standin._lock:
+                        standin.uploads[self.path.removeprefix("/upload/")] = data
+                    return self._send(200, {"ok": True})
+                raw = data.decode()
                 if self.headers.get("Content-Type", "").startswith("application/json"):
                     payload = json.loads(raw or "{}")
                 else:
@@ -113,9 +135,14 @@ class SlackStandIn:
                 method = self.path.removeprefix("/api/")
                 with standin._lock:
                     standin.calls.append((method, payload))
-                    failure = standin.failures[method].pop(0) if standin.failures[method] else None
+                    failure = None
+                    if pending := standin.failures[method]:
+                        if pending[0][0] > 0:
+                            pending[0][0] -= 1
+                        else:
+                            failure = pending.pop(0)
                 if failure:
-                    status, headers = failure
+                    _, status, headers = failure
                     return self._send(status, {"ok": False, "error": "ratelimited"}, headers)
                 return self._send(200, standin._answer(method, payload))
 

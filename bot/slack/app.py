@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.deps import SlackDeps
 from bot.slack.identity import Directory
+from bot.slack.publisher import SlackPublisher
 from handlers.context import Context
 
 
@@ -40,5 +41,10 @@ def build_app(settings: Settings, ctx: Context) -> App:
         # Socket Mode has no HTTP request to verify; HTTP always verifies.
         request_verification_enabled=not settings.slack_app_token,
     )
-    listeners.register(app, SlackDeps(ctx=ctx, directory=Directory(client)))
+    publisher = (
+        SlackPublisher(client, settings.digibot_leadership_channel)
+        if settings.digibot_leadership_channel
+        else None
+    )
+    listeners.register(app, SlackDeps(ctx=ctx, directory=Directory(client), publisher=publisher))
     return app

@@ -13,6 +13,8 @@ from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
 from handlers.commands import handle, wants_form
+from handlers.summary_post import post_command
+from handlers.vocabulary import parse_summary
 
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3
@@ -36,6 +38,11 @@ def register(app: App, deps: SlackDeps) -> None:
                 client, deps, user_id=user_id, trigger_id=command["trigger_id"], measure=None,
                 tell=tell(respond),
             )  # fmt: skip
+            return
+        if (summary := parse_summary(text)) and summary[0] == "post":
+            ack(text=deps.t("slack.posting"))
+            actor = deps.directory.actor(user_id)
+            tell(respond)(post_command(actor, deps.ctx, deps.publisher, force=summary[1]))
             return
         key = f"slack:command:{command['trigger_id']}"
         future = deps.pool.submit(

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("attempt", sa.Integer(), nullable=False),
         sa.Column("trigger", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("requested_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("as_of", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("cutoff_update_id", sa.Integer(), nullable=False),
         sa.Column("baseline_update_id", sa.Integer(), nullable=True),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),

@@ -1,0 +1,73 @@
+"""The summary's way into Slack: messages in the leadership channel and their thread, the
+chart through Slack's current upload flow, and reminders as direct messages."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.blocks import render_messages
+from handlers.replies import Reply
+
+log = logging.getLogger(__name__)
+
+
+class SlackPublisher:
+    def __init__(self, client: WebClient, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    def render(self, part: Reply) -> list[dict]:
+        return render_messages(part)
+
+    def post(self, message: dict, *, thread: str | None) -> str:
+        response = self.client.chat_postMessage(
+            channel=self.channel,
+            thread_ts=thread,
+            unfurl_links=False,
+            unfurl_media=False,
+            **message,
+        )
+        return response["ts"]
+
+    def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
+        response = self.client.files_upload_v2(
+            channel=self.channel, thread_ts=thread, content=png, filename="digiohjelma.png",
+            title=title,
+        )  # fmt: skip
+        return response["file"]["id"]
+
+
+class SlackMessenger:
+    """Direct messages to people named in the programme by user id or by e-mail."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._ids: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    def user_id(self, ref: str) -> str | None:
+        if "@" not in ref:
+            return ref
+        with self._lock:
+            if ref in self._ids:
+                return self._ids[ref]
+        try:
+            found = self.client.users_lookupByEmail(email=ref)["user"]["id"]
+        except SlackApiError as failed:
+            log.warning("no Slack user for %s: %s", ref, failed.response.get("error"))
+            found = None
+        with self._lock:
+            self._ids[ref] = found
+        return found
+
+    def send_direct(self, person_ref: str, reply: Reply) -> bool:
+        user = self.user_id(person_ref)
+        if user is None:
+            return False
+        for message in render_messages(reply):
+            self.client.chat_postMessage(channel=user, **message)
+        return True
