@@ -139,12 +139,15 @@ def outcome_reply(outcome: Outcome, ctx: Context) -> Reply:
     return error(t("summary.failed", period=run.period, reason=outcome.reason))
 
 
-def post_command(actor: Actor, ctx: Context, publisher: Publisher | None, *, force: bool) -> Reply:
-    """`summary post` from chat: for coordinators, to the leadership channel."""
+def post_refusal(actor: Actor, ctx: Context, publisher: Publisher | None) -> Reply | None:
+    """Why this user cannot post the summary from chat, if they cannot."""
     with session_scope(ctx.engine) as session:
         if not is_coordinator(session, actor, ctx):
             return error(ctx.t("summary.refused"))
-    if publisher is None:
-        return error(ctx.t("summary.no_channel"))
+    return None if publisher else error(ctx.t("summary.no_channel"))
+
+
+def post_command(actor: Actor, ctx: Context, publisher: Publisher, *, force: bool) -> Reply:
+    """`summary post` from chat, once `post_refusal` has said yes."""
     outcome = post(ctx, publisher, force=force, trigger="chat", requested_by=actor.author)
     return outcome_reply(outcome, ctx)

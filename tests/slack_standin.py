@@ -81,6 +81,17 @@ class SlackStandIn:
             time.sleep(0.02)
         raise AssertionError(f"{len(self.responses)} response_url posts, wanted {n}")
 
+    def wait_for_text(self, text: str, timeout: float = 20) -> dict[str, Any]:
+        """The first response_url post that says `text`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for response in self.responses:
+                    if text in json.dumps(response, ensure_ascii=False):
+                        return response
+            time.sleep(0.02)
+        raise AssertionError(f"no response said {text!r}: {self.responses}")
+
     def _answer(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         if method == "users.info":
             email = self.users.get(payload.get("user", ""))

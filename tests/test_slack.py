@@ -384,3 +384,38 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- the summary from chat ---
+
+
+def test_coordinators_preview_and_post_the_summary_from_slack(
+    programme, standin: SlackStandIn
+) -> None:
+    settings = Settings(
+        _env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+        slack_api_url=f"{standin.url}/api/", digibot_coordinators=[COORDINATOR],
+        digibot_language="en", digibot_leadership_channel="C0LEADERS",
+    )  # fmt: skip
+    slack = build_app(settings, slack_context(settings, programme))
+    server, thread, url = start_server(
+        create_web_app(programme, slack=slack, messages=Messages("en"))
+    )
+    try:
+        client = SlackClient(url, standin)
+        refused = client.command("summary preview", user=STRANGER)
+        assert "for coordinators" in text_of(refused)
+        shown = text_of(client.command("yhteenveto esikatselu", user=COORDINATOR))
+        assert "progress report" in shown and "Measures by status" in shown
+        assert standin.called("chat.postMessage") == []  # a preview posts nothing
+        assert "for coordinators" in text_of(client.command("summary post", user=OWNER))
+        assert "Posting the summary" in text_of(client.command("summary post", user=COORDINATOR))
+        answer = standin.wait_for_text("is posted to C0LEADERS")
+        assert answer["response_type"] == "ephemeral"
+        posted = [c for c in standin.called("chat.postMessage") if c["channel"] == "C0LEADERS"]
+        assert posted and "thread_ts" not in posted[0]
+        client.command("summary post", user=COORDINATOR)
+        standin.wait_for_text("was already posted")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

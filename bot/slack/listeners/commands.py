@@ -13,7 +13,7 @@ from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
 from handlers.commands import handle, wants_form
-from handlers.summary_post import post_command
+from handlers.summary_post import post_command, post_refusal
 from handlers.vocabulary import parse_summary
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,11 @@ def register(app: App, deps: SlackDeps) -> None:
             )  # fmt: skip
             return
         if (summary := parse_summary(text)) and summary[0] == "post":
-            ack(text=deps.t("slack.posting"))
             actor = deps.directory.actor(user_id)
+            if refusal := post_refusal(actor, deps.ctx, deps.publisher):
+                ack(**render_messages(refusal)[0])
+                return
+            ack(text=deps.t("slack.posting"))
             tell(respond)(post_command(actor, deps.ctx, deps.publisher, force=summary[1]))
             return
         key = f"slack:command:{command['trigger_id']}"
