@@ -35,8 +35,8 @@ def render_markdown(parts: list[Reply]) -> str:
                 out.append(f"{'#' * level} {md(text)}")
             case Paragraph(text):
                 out.append(md(text))
-            case Hint(text):
-                out.append(f"_{md(text)}_")
+            case Hint():
+                pass  # chat guidance ("the details are in the thread"), not for a document
             case Items(lines):
                 out.append("\n".join(f"- {md(line)}" for line in lines))
             case Entry(text):
@@ -69,7 +69,10 @@ th { background: #eef2f6; }
 tr { break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
 ul { padding-left: 1.2rem; }
-.hint { color: #555; font-size: .9rem; }
+.mark { font-weight: bold; }
+.mark.not_started { color: #9aa0a6; } .mark.on_track { color: #2e9e4f; }
+.mark.at_risk { color: #d9a400; } .mark.delayed { color: #d64541; }
+.mark.done { color: #1f4e79; } .mark.postponed { color: #8e7cc3; }
 figure { margin: 1rem 0; }
 figure img { max-width: 100%; }
 """
@@ -80,28 +83,24 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
     for block in (block for part in parts for block in part.blocks):
         match block:
             case Heading(text, level):
-                body.append(f"<h{level}>{html.escape(text)}</h{level}>")
+                body.append(f"<h{level}>{_text(text)}</h{level}>")
             case Paragraph(text):
-                body.append(f"<p>{html.escape(text)}</p>")
-            case Hint(text):
-                body.append(f'<p class="hint">{html.escape(text)}</p>')
+                body.append(f"<p>{_text(text)}</p>")
             case Items(lines):
                 body.append(_list(lines))
             case Entry(text):
                 body.append(_list((text,)))
             case Fields(pairs):
-                rows = "".join(
-                    f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in pairs
-                )
+                rows = "".join(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in pairs)
                 body.append(f"<table>{rows}</table>")
             case Table(columns, rows):
                 body.append(_table(columns, rows))
             case Chart(alt) if chart_png:
                 data = base64.b64encode(chart_png).decode("ascii")
-                body.append(
-                    f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
-                    f"<figcaption>{html.escape(alt)}</figcaption></figure>"
-                )
+                image = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
+                body.append(f"<figure>{image}</figure>")
+            case Hint():
+                pass  # chat guidance, not for a document
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -112,17 +111,38 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
 
 
 def _list(lines: tuple[str, ...]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+    return "<ul>" + "".join(f"<li>{_text(line)}</li>" for line in lines) + "</ul>"
+
+
+# Status marks drawn with plain glyphs and colour: a printed agenda must not depend on an
+# emoji font being installed.
+_MARKS = {
+    "⚪": ("not_started", "●"),
+    "🟢": ("on_track", "●"),
+    "🟡": ("at_risk", "●"),
+    "🔴": ("delayed", "●"),
+    "✅": ("done", "✓"),
+    "⏸️": ("postponed", "‖"),
+}
+_MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_MARKS, key=len, reverse=True)))
+
+
+def _text(text: str) -> str:
+    """Escaped text, its status marks drawn for print."""
+
+    def mark(match: re.Match) -> str:
+        code, glyph = _MARKS[match.group(0)]
+        return f'<span class="mark {code}" aria-hidden="true">{glyph}</span>'
+
+    return _MARK.sub(mark, html.escape(text))
 
 
 def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    head = "".join(f"<th>{_text(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _cell(cell: str) -> str:
-    numeric = bool(re.fullmatch(r"[\d\s.,%—-]+", cell))
-    return (
-        f'<td class="num">{html.escape(cell)}</td>' if numeric else f"<td>{html.escape(cell)}</td>"
-    )
+    numeric = bool(re.fullmatch(r"\d+|\d+ ?%|—", cell))
+    return f'<td class="num">{_text(cell)}</td>' if numeric else f"<td>{_text(cell)}</td>"

@@ -114,6 +114,7 @@ def build_summary(
     for m in measures:
         update = now_state.get(m.id)
         status = status_of(update)
+        overdue = is_overdue(m, status, today)
         rows[m.id] = Row(
             code=m.code,
             title=m.title,
@@ -124,9 +125,9 @@ def build_summary(
             updated_at=update.created_at if update else None,
             note=update.note if update else "",
             due=m.due,
-            overdue=is_overdue(m, status, today),
+            overdue=overdue,
             stale=update is None or update.id <= (baseline or 0),
-            behind=_behind(status, update, m.start, m.due, today),
+            behind=not overdue and _behind(status, update, m.start, m.due, today),
         )
     changes = tuple(
         Change(rows[m.id], status_of(before.get(m.id)))

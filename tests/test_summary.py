@@ -121,13 +121,14 @@ def test_the_summary_compares_with_the_last_one_and_flags_what_needs_attention(p
 def test_overdue_behind_schedule_and_the_overview_numbers(programme) -> None:
     now = datetime(2026, 5, 20, 6, tzinfo=UTC)
     record(programme, "6.1", "on_track", progress=10, when=now - timedelta(days=1))  # due 3/2025
-    record(programme, "5.2", "on_track", progress=20, when=now - timedelta(days=1))
+    record(programme, "1.1", "on_track", progress=20, when=now - timedelta(days=1))  # due 6/2026
     record(programme, "3.1", "done", progress=100, when=now - timedelta(days=1))
     ctx = Context(engine=programme, language="en", now=lambda: now)
     summary, _ = preview(ctx)
     rows = {r.code: r for r in summary.rows}
     assert rows["6.1"].overdue and not rows["3.1"].overdue
-    assert rows["5.2"].behind  # on track at 20 % with most of its time gone
+    assert rows["1.1"].behind and not rows["1.1"].overdue  # 20 % with 90 % of its time gone
+    assert not rows["6.1"].behind  # overdue already says it
     assert summary.counts["done"] == 1 and summary.counts["on_track"] == 2
     assert summary.share_done == round(100 / 22)
     assert summary.average_progress == round((10 + 20 + 100) / 22)
@@ -185,6 +186,8 @@ def test_the_html_document_is_well_formed_escaped_and_complete(programme) -> Non
     assert "<script>" not in document and "&lt;script&gt;" in document
     assert document.startswith("<!DOCTYPE html>") and '<html lang="fi">' in document
     assert 'src="data:image/png;base64,' in document
+    assert '<span class="mark delayed"' in document  # drawn without an emoji font
+    assert "ketjussa" not in document  # chat's "see the thread" has no place in a document
     text = "".join(checker.text)
     for code in ("1.1", "2.1", "6.4"):
         assert code in text
