@@ -8,7 +8,14 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-NEEDED_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email", "files:write"}
+NEEDED_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "files:write",
+}
 
 
 @pytest.mark.parametrize("name", ["manifest.yaml", "manifest-socket-mode.yaml"])
