@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -10,7 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from handlers.commands import handle
@@ -31,9 +33,67 @@ COORDINATOR = "U0COORD"
 STRANGER = "U0STRANGER"
 
 
+# The suite runs on SQLite files, and with DIGIBOT_TEST_DATABASE_URL set (a PostgreSQL
+# database, plus one named like it with "_2" for tests that need two) on PostgreSQL.
+POSTGRES = os.environ.get("DIGIBOT_TEST_DATABASE_URL")
+PRIMARY = "digibot.db"
+
+
+class Databases:
+    """This test's databases by name: SQLite files in its folder, or the PostgreSQL test
+    databases, emptied the first time the test asks for them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.given: dict[str, str] = {}
+
+    def url(self, name: str = PRIMARY) -> str:
+        if not POSTGRES:
+            return f"sqlite:///{self.folder / name}"
+        if name not in self.given:
+            base = make_url(POSTGRES)
+            target = POSTGRES if name == PRIMARY else base.set(database=f"{base.database}_2")
+            target = target if isinstance(target, str) else target.render_as_string(False)
+            if target in self.given.values():
+                raise RuntimeError("a test may use two PostgreSQL databases")
+            _empty(target)
+            self.given[name] = target
+        return self.given[name]
+
+
+def _empty(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+_current: list[Databases] = []
+
+
+@pytest.fixture(autouse=True)
+def databases(tmp_path: Path) -> Databases:
+    _current[:] = [Databases(tmp_path)]
+    return _current[0]
+
+
+def db_url(name: str = PRIMARY) -> str:
+    """The URL of this test's database `name` (for subprocesses and second databases)."""
+    return _current[0].url(name)
+
+
+def unreachable_url(folder: Path) -> str:
+    """A database that cannot be reached: a path under a plain file, or a closed port."""
+    if POSTGRES:
+        return make_url(POSTGRES).set(port=1).render_as_string(False)
+    (folder / "not-a-folder").write_text("x")
+    return f"sqlite:///{folder / 'not-a-folder' / 'db.sqlite'}"
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'digibot.db'}")
+def engine(databases: Databases) -> Engine:
+    engine = make_engine(databases.url())
     migrate(engine)
     yield engine
     engine.dispose()

@@ -6,7 +6,15 @@ import pytest
 
 from storage import crud
 from storage.db import session_scope
-from tests.conftest import COORDINATOR, DEPUTY, OWNER, STRANGER, ChatBot, count_updates
+from tests.conftest import (
+    COORDINATOR,
+    DEPUTY,
+    OWNER,
+    STRANGER,
+    ChatBot,
+    count_updates,
+    unreachable_url,
+)
 
 
 def test_owner_records_an_update_and_sees_the_new_state(bot: ChatBot) -> None:
@@ -273,29 +281,12 @@ def test_replies_come_in_the_configured_language(bot: ChatBot) -> None:
 
 
 def test_an_unreachable_database_says_not_saved_and_never_raises(tmp_path, bot: ChatBot) -> None:
-    import shutil
     from dataclasses import replace
 
-    from storage.db import make_engine, migrate
+    from storage.db import make_engine
 
-    folder = tmp_path / "volume"
-    engine = make_engine(f"sqlite:///{folder / 'db.sqlite'}")
-    migrate(engine)
-    engine.dispose()
-    shutil.rmtree(folder)
-    broken = ChatBot(replace(bot.ctx, engine=engine))
+    broken = ChatBot(replace(bot.ctx, engine=make_engine(unreachable_url(tmp_path))))
     reply = broken.push("status 1.1 on-track 40%", as_=OWNER)
     assert not reply.ok
     assert "database is not available right now: nothing was saved" in broken.pop()
     assert count_updates(bot.ctx.engine) == 0
-
-
-def test_stale_lists_measures_never_updated_for_coordinators_only(bot: ChatBot) -> None:
-    assert "for coordinators" in bot.ask("stale", as_=OWNER)
-    everything = bot.ask("stale", as_=COORDINATOR)
-    assert "(22)" in everything and "⚪ 1.1" in everything
-    bot.ask("status 1.1 on-track 10%", as_=OWNER)
-    after = bot.ask("päivittämättä", as_=COORDINATOR)
-    assert "(21)" in after and " 1.1 " not in after and "1.2" in after
-    bot.ask("undo", as_=OWNER)  # a withdrawn update does not count
-    assert "(22)" in bot.ask("stale", as_=COORDINATOR)

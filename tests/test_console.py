@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, OWNER
+from tests.conftest import EXAMPLE, OWNER, db_url, unreachable_url
 
 DIGIBOT = [sys.executable, "-m", "bot.cli"]
 
@@ -18,7 +18,7 @@ DIGIBOT = [sys.executable, "-m", "bot.cli"]
 def run(args: list[str], cwd: Path, stdin: str = "", language: str = "en", **env: str):
     environment = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{cwd / 'digibot.db'}",
+        "DATABASE_URL": db_url("digibot.db"),
         "DIGIBOT_LANGUAGE": language,
         **env,
     }
@@ -133,7 +133,6 @@ def test_bare_digibot_with_no_credentials_runs_the_demo(tmp_path: Path) -> None:
 
 
 def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Path) -> None:
-    (tmp_path / "file").write_text("x")
-    result = run(["export"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'file' / 'db.sqlite'}")
+    result = run(["export"], tmp_path, DATABASE_URL=unreachable_url(tmp_path))
     assert result.returncode == 1
     assert "Cannot reach the database" in result.stderr

@@ -21,7 +21,7 @@ from storage import crud
 from storage.db import make_engine, migrate, session_scope
 from storage.export import RestoreRefused, export_csv, export_json, restore
 from storage.models import StatusUpdate
-from tests.conftest import COORDINATOR, DEPUTY, OWNER
+from tests.conftest import COORDINATOR, DEPUTY, OWNER, db_url
 
 NOTE = 'Pilot, "phase 2"\nstarted in two schools'
 T1 = datetime(2025, 4, 1, 9, 30, tzinfo=UTC)
@@ -62,7 +62,7 @@ def history(programme: Engine) -> Engine:
 
 @pytest.fixture
 def fresh(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    engine = make_engine(db_url("fresh.db"))
     migrate(engine)
     yield engine
     engine.dispose()
@@ -227,7 +227,7 @@ def test_csv_history_has_one_row_per_update_withdrawn_marked(history: Engine) ->
 
 def cli(tmp_path: Path, database: str, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIBOT_", "DATABASE_"))}
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / database}", "DIGIBOT_LANGUAGE": "en"}
+    env |= {"DATABASE_URL": db_url(database), "DIGIBOT_LANGUAGE": "en"}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,
@@ -318,6 +318,6 @@ def test_cli_restore_refuses_a_damaged_export_without_traceback(
     assert done.returncode != 0
     assert b"Nothing was changed" in done.stderr
     assert_no_traceback(done)
-    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    empty = make_engine(db_url("empty.db"))
     assert counts(empty) == (0, 0)
     empty.dispose()

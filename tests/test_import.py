@@ -19,7 +19,7 @@ from storage import crud
 from storage.db import session_scope
 from storage.models import StatusUpdate
 from storage.programme_io import ImportFailed, ImportResult, import_file, read_programme
-from tests.conftest import EXAMPLE, OWNER
+from tests.conftest import EXAMPLE, OWNER, db_url
 
 PROGRAMME_IO = Path(__file__).resolve().parent.parent / "storage" / "programme_io.py"
 
@@ -384,7 +384,7 @@ def test_every_import_key_in_the_code_is_in_the_catalogue() -> None:
 
 def cli(tmp_path: Path, *args: str, language: str = "en") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIBOT_", "DATABASE_"))}
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DIGIBOT_LANGUAGE": language}
+    env |= {"DATABASE_URL": db_url("x.db"), "DIGIBOT_LANGUAGE": language}
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,

@@ -23,7 +23,7 @@ from bot.slack.app import build_app
 from bot.web import create_web_app
 from handlers.messages import Messages
 from storage.db import make_engine
-from tests.conftest import EXAMPLE, count_updates
+from tests.conftest import EXAMPLE, count_updates, db_url, unreachable_url
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn, sign
 
 OWNER, DEPUTY, COORDINATOR, STRANGER = "U0OWNER", "U0DEPUTY", "U0COORD", "U0STRANGER"
@@ -192,7 +192,11 @@ def test_user_text_cannot_ping_anyone(bot: Running) -> None:
 
 def test_a_slow_database_is_acknowledged_in_time_and_answered_later(bot: Running) -> None:
     with bot.engine.connect() as blocker:  # another writer holds the database for 3 seconds
-        blocker.exec_driver_sql("BEGIN EXCLUSIVE")
+        if bot.engine.dialect.name == "sqlite":
+            blocker.exec_driver_sql("BEGIN EXCLUSIVE")
+        else:
+            blocker.exec_driver_sql("BEGIN")
+            blocker.exec_driver_sql("LOCK TABLE status_update IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         response = bot.slack.command("status 1.1 on-track 50%", user=OWNER)
         acknowledged = time.monotonic() - started
@@ -305,9 +309,7 @@ def test_home_tab_shows_coordinators_the_stale_measures(bot: Running) -> None:
 
 def test_health_answers_200_with_the_database_and_503_without(bot: Running, tmp_path) -> None:
     assert httpx.get(f"{bot.url}/health").json() == {"status": "ok"}
-    missing = make_engine(f"sqlite:///{tmp_path / 'gone' / 'db.sqlite'}")
-    (tmp_path / "gone").rmdir()
-    (tmp_path / "gone").write_text("not a folder")
+    missing = make_engine(unreachable_url(tmp_path))
     server, thread, url = start_server(create_web_app(missing, slack=None, messages=Messages("en")))
     try:
         assert httpx.get(f"{url}/health").status_code == 503
@@ -328,7 +330,7 @@ def _free_port() -> int:
 def _serve(tmp_path, standin: SlackStandIn, port: int):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'city.db'}",
+        "DATABASE_URL": db_url("city.db"),
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{standin.url}/api/",
@@ -352,7 +354,7 @@ def _serve(tmp_path, standin: SlackStandIn, port: int):
 
 
 def test_serve_answers_and_a_restart_keeps_the_data(tmp_path, standin: SlackStandIn) -> None:
-    env_db = {"DATABASE_URL": f"sqlite:///{tmp_path / 'city.db'}"}
+    env_db = {"DATABASE_URL": db_url("city.db")}
     subprocess.run(
         [sys.executable, "-m", "bot.cli", "import", str(EXAMPLE)], cwd=tmp_path,
         env={**os.environ, **env_db}, check=True, capture_output=True,
@@ -380,7 +382,7 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, capture_output=True, text=True,
-        env={**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DIGIBOT_LANGUAGE": "en"},
+        env={**env, "DATABASE_URL": db_url("x.db"), "DIGIBOT_LANGUAGE": "en"},
     )  # fmt: skip
     assert result.returncode == 1
     assert "SLACK_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr

@@ -27,7 +27,7 @@ from handlers.summary_report import title
 from storage import crud
 from storage.db import session_scope
 from storage.programme_io import import_file
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, db_url
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_blocks import assert_within_slack_limits
 
@@ -346,7 +346,7 @@ def test_a_crash_mid_post_resumes_in_the_same_thread_without_reposting(programme
 def test_two_processes_posting_at_once_post_one_summary(tmp_path, standin) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}",
+        "DATABASE_URL": db_url("shared.db"),
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_API_URL": f"{standin.url}/api/",
         "DIGIBOT_LEADERSHIP_CHANNEL": LEADERSHIP,
@@ -446,7 +446,7 @@ def test_reminders_go_once_to_owners_with_stale_measures(programme, standin) -> 
 def test_a_manual_remind_counts_for_the_day(tmp_path, standin) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        "DATABASE_URL": db_url("r.db"),
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_API_URL": f"{standin.url}/api/",
         "DIGIBOT_LANGUAGE": "en",
@@ -480,7 +480,7 @@ def test_a_manual_remind_counts_for_the_day(tmp_path, standin) -> None:
     ],
 )
 def test_summary_preview_in_every_format(tmp_path: Path, fmt: str, expected: str) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "DIGIBOT_LANGUAGE": "fi"}
+    env = {**os.environ, "DATABASE_URL": db_url("p.db"), "DIGIBOT_LANGUAGE": "fi"}
     digibot = [sys.executable, "-m", "bot.cli"]
     subprocess.run(
         digibot + ["import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
@@ -498,7 +498,7 @@ def test_summary_preview_in_every_format(tmp_path: Path, fmt: str, expected: str
 
 def test_summary_post_without_a_channel_says_so(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGIBOT_"))}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'n.db'}", DIGIBOT_LANGUAGE="en")
+    env.update(DATABASE_URL=db_url("n.db"), DIGIBOT_LANGUAGE="en")
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "summary", "post"],
         env=env,
