@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from dotenv import load_dotenv
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -33,6 +34,7 @@ CONSOLE_USER = "console"
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    load_dotenv(".env", override=False)  # the Teams SDK reads its settings from the environment
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
@@ -136,7 +138,7 @@ def _context(
 
 def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     """With chat credentials the bot; without, the demo."""
-    if settings.slack_configured:
+    if settings.slack_configured or settings.teams_configured:
         return _serve(args, settings, t)
     return _demo(args, settings, t)
 
@@ -235,15 +237,20 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     engine = _engine(settings)
     ctx = _context(engine, settings)
     if args.action == "post":
-        publisher = _slack_publisher(settings)
-        if publisher is None:
+        from bot import platforms
+
+        publishers = platforms.build(settings, engine).publishers
+        if not publishers:
             print(t("summary.no_channel"), file=sys.stderr)
             return 1
-        outcome = summary_post.post(
-            ctx, publisher, force=args.force, trigger="cli", requested_by="cli"
-        )
-        print(render_text(summary_post.outcome_reply(outcome, ctx)))
-        return 1 if outcome.state == "failed" else 0
+        failed = False
+        for publisher in publishers:
+            outcome = summary_post.post(
+                ctx, publisher, force=args.force, trigger="cli", requested_by="cli"
+            )
+            print(render_text(summary_post.outcome_reply(outcome, ctx)))
+            failed = failed or outcome.state == "failed"
+        return 1 if failed else 0
     summary, parts = summary_post.preview(ctx)
     text = _summary_document(args.format, summary, parts, ctx, engine)
     if args.output:
@@ -269,32 +276,24 @@ def _summary_document(fmt: str, summary, parts, ctx: Context, engine: Engine) ->
     return "\n\n".join(render_text(part) for part in parts) + "\n"
 
 
-def _slack_publisher(settings: Settings):
-    if not (settings.slack_bot_token and settings.digibot_leadership_channel):
-        return None
-    from bot.slack.app import web_client
-    from bot.slack.publisher import SlackPublisher
-
-    return SlackPublisher(web_client(settings), settings.digibot_leadership_channel)
-
-
 def _remind(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
-    from bot.slack.app import web_client
-    from bot.slack.publisher import SlackMessenger
+    from bot import platforms
     from handlers.reminders import outcome_reply, send_reminders
     from handlers.schedule import next_summary, parse_month_days, parse_time
 
-    if not settings.slack_bot_token:
+    if not (settings.slack_bot_token or settings.teams_configured):
         print(t("slack.missing_credentials"), file=sys.stderr)
         return 1
-    ctx = _context(_engine(settings), settings)
+    engine = _engine(settings)
+    ctx = _context(engine, settings)
+    messenger = platforms.build(settings, engine).messenger
     now = ctx.now()
     slot = next_summary(
         now, parse_month_days(settings.digibot_summary_dates),
         parse_time(settings.digibot_summary_time), settings.timezone,
     )  # fmt: skip
     today = now.astimezone(settings.timezone).date()
-    outcome = send_reminders(ctx, SlackMessenger(web_client(settings)), slot=slot, day=today)
+    outcome = send_reminders(ctx, messenger, slot=slot, day=today)
     print(render_text(outcome_reply(outcome, ctx)))
     return 0
 

@@ -8,6 +8,7 @@ saving cannot shift a summary: the calendar works in the configured zone."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,10 +26,10 @@ log = logging.getLogger(__name__)
 
 class Schedule:
     def __init__(
-        self, settings: Settings, ctx: Context, publisher: Publisher | None, messenger: Messenger
+        self, settings: Settings, ctx: Context, publishers: list[Publisher], messenger: Messenger
     ) -> None:
         self.ctx = ctx
-        self.publisher = publisher
+        self.publishers = publishers
         self.messenger = messenger
         self.month_days = parse_month_days(settings.digibot_summary_dates)
         self.at = parse_time(settings.digibot_summary_time)
@@ -39,17 +40,17 @@ class Schedule:
         """Do what is owed at `now`; never raises (the next tick tries again)."""
         now = now or utcnow()
         try:
+            ctx = replace(self.ctx, now=lambda: now)
             slot = due_summary(now, self.month_days, self.at, self.zone)
-            if slot and self.publisher:
+            for publisher in self.publishers if slot else ():
                 outcome = post(
-                    self.ctx, self.publisher, period=slot.period, trigger="schedule",
-                    requested_by="schedule",
-                )  # fmt: skip
+                    ctx, publisher, period=slot.period, trigger="schedule", requested_by="schedule"
+                )
                 if outcome.state in ("posted", "failed"):
-                    log.info("summary %s: %s", slot.period, outcome.state)
+                    log.info("summary %s to %s: %s", slot.period, publisher.channel, outcome.state)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
             if reminder:
-                sent = send_reminders(self.ctx, self.messenger, slot=reminder[0], day=reminder[1])
+                sent = send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
                 if sent.sent or sent.unreachable:
                     log.info("reminders %s: %d sent", reminder[1], len(sent.sent))
         except Exception:

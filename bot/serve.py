@@ -1,4 +1,5 @@
-"""`digibot serve`: Slack over HTTP under uvicorn, or over Socket Mode."""
+"""`digibot serve`: Slack and/or Teams in one HTTP app under uvicorn (Slack over Socket
+Mode when SLACK_APP_TOKEN is set), and the summary and reminder schedule."""
 
 from __future__ import annotations
 
@@ -7,50 +8,35 @@ import sys
 
 from sqlalchemy import Engine
 
+from bot import platforms
 from bot.scheduler import Schedule
 from bot.settings import Settings
-from bot.slack.app import build_app
-from bot.slack.publisher import SlackMessenger, SlackPublisher
 from bot.web import create_web_app
-from handlers.context import Context
 from handlers.messages import Messages
 
 log = logging.getLogger(__name__)
 
 
-def slack_context(settings: Settings, engine: Engine) -> Context:
-    return Context(
-        engine=engine,
-        language=settings.digibot_language,
-        timezone=settings.timezone,
-        coordinators=frozenset(settings.digibot_coordinators),
-        source="slack",
-        commands=("update",) + Context.commands,
-    )
-
-
 def serve(settings: Settings, engine: Engine) -> int:
     t = Messages(settings.digibot_language)
-    if not settings.slack_configured:
+    if not (settings.slack_configured or settings.teams_configured):
         print(t("slack.missing_credentials"), file=sys.stderr)
         return 1
-    ctx = slack_context(settings, engine)
-    slack = build_app(settings, ctx)
-    schedule = Schedule(
-        settings, ctx,
-        SlackPublisher(slack.client, settings.digibot_leadership_channel)
-        if settings.digibot_leadership_channel else None,
-        SlackMessenger(slack.client),
-    )  # fmt: skip
-    schedule.start()
-    if settings.slack_app_token:
+    chat = platforms.build(settings, engine)
+    ctx = platforms.context(settings, engine, source="schedule")
+    Schedule(settings, ctx, chat.publishers, chat.messenger).start()
+    slack_http = chat.slack if chat.slack and not settings.slack_app_token else None
+    if chat.slack and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("Slack over Socket Mode")
-        SocketModeHandler(slack, settings.slack_app_token).start()
-        return 0
+        handler = SocketModeHandler(chat.slack, settings.slack_app_token)
+        if not chat.teams:
+            handler.start()
+            return 0
+        handler.connect()  # Teams still needs the HTTP server
     import uvicorn
 
-    app = create_web_app(engine, slack=slack, messages=t)
+    app = create_web_app(engine, slack=slack_http, teams=chat.teams, messages=t)
     uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.schedule import parse_month_days, parse_time
@@ -18,13 +18,24 @@ def _split_list(value: object) -> object:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = "sqlite:///digibot.db"
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str | None = None
+    teams_client_id: str | None = Field(
+        default=None, validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+    )
+    teams_anonymous_allowed: bool = Field(
+        default=False,
+        validation_alias="CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED",
+    )
+    """Local testing only: Teams requests without a token are accepted."""
+    digibot_teams_leadership_channel: str | None = None
     digibot_port: int = 3000
     digibot_leadership_channel: str | None = None
     digibot_coordinators: Annotated[list[str], NoDecode] = []
@@ -74,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_client_id or self.teams_anonymous_allowed)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -1,9 +1,10 @@
-"""The one ASGI app: `/health`, Slack's `/slack/events` (and later Teams' `/api/messages`)."""
+"""The one ASGI app: `/health`, Slack's `/slack/events` and Teams' `/api/messages`."""
 
 from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -16,10 +17,15 @@ from starlette.routing import Route
 
 from handlers.messages import Messages
 
+if TYPE_CHECKING:
+    from bot.teams.adapter import TeamsBot
+
 log = logging.getLogger(__name__)
 
 
-def create_web_app(engine: Engine, *, slack: App | None, messages: Messages) -> Starlette:
+def create_web_app(
+    engine: Engine, *, slack: App | None, messages: Messages, teams: TeamsBot | None = None
+) -> Starlette:
     def database_answers() -> bool:
         try:
             with engine.connect() as connection:
@@ -54,4 +60,9 @@ def create_web_app(engine: Engine, *, slack: App | None, messages: Messages) -> 
     routes = [Route("/health", health, methods=["GET"])]
     if slack is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
-    return Starlette(routes=routes)
+    if teams is not None:
+        routes.append(teams.route())
+    app = Starlette(routes=routes)
+    if teams is not None:  # what the per-route JWT check validates tokens against
+        app.state.agent_configuration = teams.auth_config
+    return app

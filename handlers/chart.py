@@ -19,7 +19,7 @@ COLOURS = {
 }
 
 
-def status_chart(summary: Summary, ctx: Context) -> bytes:
+def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,7 +30,7 @@ def status_chart(summary: Summary, ctx: Context) -> bytes:
         f"{s.code} {s.name}" if len(s.name) < 32 else f"{s.code} {s.name[:30]}…" for s in themes
     ]
     height = max(2.5, 0.45 * len(themes) + 1.6)
-    figure, axes = plt.subplots(figsize=(9, height), dpi=110)
+    figure, axes = plt.subplots(figsize=(9, height), dpi=dpi)
     left = [0] * len(themes)
     for status in STATUSES:
         counts = [sum(1 for r in s.rows if r.status == status) for s in themes]

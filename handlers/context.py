@@ -20,10 +20,12 @@ class Actor:
 
     user_id: str | None = None
     email: str | None = None
+    other_ids: tuple[str, ...] = ()
+    """More ids of the same person on the platform (Teams: the 29: id beside the Entra id)."""
 
     @property
     def refs(self) -> frozenset[str]:
-        return frozenset(normalize_ref(r) for r in (self.user_id, self.email) if r)
+        return frozenset(normalize_ref(r) for r in (self.user_id, self.email, *self.other_ids) if r)
 
     @property
     def author(self) -> str:

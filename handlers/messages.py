@@ -268,6 +268,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Ei tavoitettu: {people}",
         "en": "Could not reach: {people}",
     },
+    # --- Teams ---
+    "teams.form_intro": {
+        "fi": "Päivitä toimenpiteidesi tilanne lomakkeella:",
+        "en": "Update your measures with the form:",
+    },
     # --- Slack ---
     "slack.view_more": {
         "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",

@@ -27,6 +27,16 @@ class Messenger(Protocol):
         """Send to the person named in the programme (user id or e-mail); False if unreachable."""
 
 
+class FirstReachable:
+    """Several platforms: a reminder goes by the first one that reaches the person."""
+
+    def __init__(self, messengers: list[Messenger]) -> None:
+        self.messengers = messengers
+
+    def send_direct(self, person_ref: str, reply: Reply) -> bool:
+        return any(m.send_direct(person_ref, reply) for m in self.messengers)
+
+
 @dataclass
 class ReminderOutcome:
     sent: list[str] = field(default_factory=list)

@@ -34,6 +34,8 @@ class Publisher(Protocol):
     """Where summaries go: one channel of one platform."""
 
     channel: str
+    chart_dpi: int
+    """The chart's resolution: what the platform carries well."""
 
     def render(self, part: Reply) -> list[Any]:
         """The part as one or more messages of this platform (deterministic)."""
@@ -111,7 +113,7 @@ def _post_run(session: Session, ctx: Context, publisher: Publisher, run: Summary
         main = main or message_id
     chart_seq = len(messages)
     if chart_seq not in done:
-        png = status_chart(summary, ctx)
+        png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
         file_id = publisher.upload_chart(png, title=title(summary, ctx), thread=main)
         summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id)
     return len(messages)

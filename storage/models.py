@@ -190,3 +190,23 @@ class Reminder(SQLModel, table=True):
     measures: str = Field(description="the ids listed, comma-separated")
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class ConversationRef(SQLModel, table=True):
+    """Where the bot can speak unprompted (Teams): saved from every activity, so that
+    summaries and reminders reach a channel or a person whichever process sends them."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    conversation_id: str = Field(description="a channel id, or a personal or group chat id")
+    kind: str = Field(description="personal, channel or groupChat")
+    user_id: str | None = Field(default=None, index=True, description="personal: the user's id")
+    aad_object_id: str | None = Field(default=None, index=True)
+    email: str | None = Field(default=None, index=True)
+    tenant_id: str | None = None
+    service_url: str
+    reference: str = Field(description="the platform's conversation reference, as JSON")
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

@@ -17,7 +17,7 @@ import pytest
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
-from bot.serve import slack_context
+from bot.platforms import context
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.web import create_web_app
@@ -71,7 +71,7 @@ def bot(programme, standin: SlackStandIn) -> Iterator[Running]:
         digibot_coordinators=[COORDINATOR],
         digibot_language="en",
     )
-    slack = build_app(settings, slack_context(settings, programme))
+    slack = build_app(settings, context(settings, programme, source="slack"))
     app = create_web_app(programme, slack=slack, messages=Messages("en"))
     server, thread, url = start_server(app)
     yield Running(SlackClient(url, standin), standin, programme, server, url)
@@ -399,7 +399,7 @@ def test_coordinators_preview_and_post_the_summary_from_slack(
         slack_api_url=f"{standin.url}/api/", digibot_coordinators=[COORDINATOR],
         digibot_language="en", digibot_leadership_channel="C0LEADERS",
     )  # fmt: skip
-    slack = build_app(settings, slack_context(settings, programme))
+    slack = build_app(settings, context(settings, programme, source="slack"))
     server, thread, url = start_server(
         create_web_app(programme, slack=slack, messages=Messages("en"))
     )

@@ -387,7 +387,7 @@ def test_the_schedule_posts_at_the_moved_time_once_and_catches_up_after_downtime
     settings = settings_for(standin, digibot_summary_dates=["09-20"])  # Saturday 2025-09-20
     ctx = Context(engine=programme, language="en")
     client = web_client(settings)
-    schedule = Schedule(settings, ctx, SlackPublisher(client, LEADERSHIP), SlackMessenger(client))
+    schedule = Schedule(settings, ctx, [SlackPublisher(client, LEADERSHIP)], SlackMessenger(client))
     monday_0900 = datetime(2025, 9, 22, 6, 0, tzinfo=UTC)  # 09:00 in Helsinki (EEST)
     schedule.tick(monday_0900 - timedelta(days=2))  # Saturday: moved to Monday, nothing yet
     schedule.tick(monday_0900 - timedelta(minutes=1))
@@ -407,7 +407,7 @@ def test_a_summary_missed_by_more_than_seven_days_is_not_posted(programme, stand
     schedule = Schedule(
         settings,
         Context(engine=programme),
-        SlackPublisher(client, LEADERSHIP),
+        [SlackPublisher(client, LEADERSHIP)],
         SlackMessenger(client),
     )
     schedule.tick(HELSINKI_0900_20_MAY_2025 + timedelta(days=7, minutes=1))
@@ -418,7 +418,7 @@ def test_reminders_go_once_to_owners_with_stale_measures(programme, standin) -> 
     settings = settings_for(standin)
     client = web_client(settings)
     schedule = Schedule(
-        settings, Context(engine=programme, language="fi"), None, SlackMessenger(client)
+        settings, Context(engine=programme, language="fi"), [], SlackMessenger(client)
     )
     record(
         programme, "4.1", "on_track", when=datetime(2025, 5, 1, tzinfo=UTC)

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 
 class SlackPublisher:
+    chart_dpi = 110
+
     def __init__(self, client: WebClient, channel: str) -> None:
         self.client = client
         self.channel = channel

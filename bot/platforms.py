@@ -1,0 +1,60 @@
+"""The chat platforms that the settings switch on, and what the summary and reminders use
+of each: one place, for `digibot serve` and the command line alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from handlers.context import Context
+from handlers.reminders import FirstReachable, Messenger
+from handlers.summary_post import Publisher
+
+
+def context(settings: Settings, engine: Engine, *, source: str) -> Context:
+    return Context(
+        engine=engine,
+        language=settings.digibot_language,
+        timezone=settings.timezone,
+        coordinators=frozenset(settings.digibot_coordinators),
+        source=source,
+        commands=("update", *Context.commands),
+    )
+
+
+@dataclass
+class Platforms:
+    slack: App | None = None
+    teams: object | None = None
+    publishers: list[Publisher] = field(default_factory=list)
+    messengers: list[Messenger] = field(default_factory=list)
+
+    @property
+    def messenger(self) -> Messenger:
+        return FirstReachable(self.messengers)
+
+
+def build(settings: Settings, engine: Engine) -> Platforms:
+    platforms = Platforms()
+    if settings.slack_configured or settings.slack_bot_token:
+        from bot.slack.app import build_app
+        from bot.slack.publisher import SlackMessenger, SlackPublisher
+
+        platforms.slack = build_app(settings, context(settings, engine, source="slack"))
+        platforms.messengers.append(SlackMessenger(platforms.slack.client))
+        if settings.digibot_leadership_channel:
+            channel = settings.digibot_leadership_channel
+            platforms.publishers.append(SlackPublisher(platforms.slack.client, channel))
+    if settings.teams_configured:
+        from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
+
+        teams = TeamsBot(context(settings, engine, source="teams"))
+        platforms.teams = teams
+        platforms.messengers.append(TeamsMessenger(teams))
+        if settings.digibot_teams_leadership_channel:
+            teams.publisher = TeamsPublisher(teams, settings.digibot_teams_leadership_channel)
+            platforms.publishers.append(teams.publisher)
+    return platforms

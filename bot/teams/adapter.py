@@ -1,0 +1,364 @@
+"""The Microsoft Teams adapter on the Microsoft 365 Agents SDK: `/api/messages` in the same
+Starlette app as Slack's `/slack/events`, handing text and users to the same handlers.
+
+Incoming requests are JWT-validated by the SDK's per-route decorator (app id, secret and
+tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*); anonymous requests are refused
+unless ANONYMOUS_ALLOWED is set, which is for local testing only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    ConversationReference,
+    InvokeResponse,
+    load_configuration_from_env,
+)
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    AgentAuthConfiguration,
+    AnonymousTokenProvider,
+    ApplicationOptions,
+    ClaimsIdentity,
+    ConnectionManager,
+    ConnectorClientBase,
+    MemoryStorage,
+    TurnContext,
+    TurnState,
+)
+from microsoft_agents.hosting.fastapi import (
+    CloudAdapter,
+    jwt_authorization_decorator,
+    start_agent_process,
+)
+from starlette.requests import Request
+from starlette.routing import Route
+
+from bot.teams import cards
+from handlers.commands import handle, wants_form
+from handlers.context import Actor, Context
+from handlers.form import OPEN_FORM, Form, open_form, submit_form
+from handlers.render_text import render_text
+from handlers.replies import Action, Paragraph, Reply
+from handlers.summary_post import post_command, post_refusal
+from handlers.vocabulary import parse_summary
+from storage import conversations
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+EMAIL_TTL = 3600.0
+
+
+def _token_provider(config: AgentAuthConfiguration):
+    if config.CLIENT_ID:  # production: Entra tokens for the replies
+        from microsoft_agents.authentication.msal import MsalAuth
+
+        return MsalAuth(config)
+    return AnonymousTokenProvider()
+
+
+def connection_manager(env: Mapping[str, str]) -> ConnectionManager:
+    config = load_configuration_from_env(env)
+    config["CONNECTIONS"].setdefault("SERVICE_CONNECTION", {"SETTINGS": {}})
+    return ConnectionManager(provider_factory=_token_provider, **config)
+
+
+class TeamsBot:
+    def __init__(self, ctx: Context, *, env: Mapping[str, str] | None = None) -> None:
+        self.connections = connection_manager(os.environ if env is None else env)
+        self.auth_config = self.connections.get_default_connection_configuration()
+        self.adapter = CloudAdapter(connection_manager=self.connections)
+        self.app = AgentApplication[TurnState](
+            ApplicationOptions(
+                storage=MemoryStorage(), start_typing_timer=False, remove_recipient_mention=True
+            ),
+            connection_manager=self.connections,
+        )
+        self.ctx = replace(ctx, source=PLATFORM, prefix="", commands=("update", *ctx.commands))
+        self.publisher = None
+        self._emails: dict[str, tuple[float, str | None, str | None]] = {}
+        self._register()
+
+    # --- HTTP ---
+
+    def route(self) -> Route:
+        @jwt_authorization_decorator
+        async def messages(request: Request):
+            return await start_agent_process(request, self.app, self.adapter)
+
+        return Route("/api/messages", messages, methods=["POST"])
+
+    # --- who is asking ---
+
+    async def actor(self, context: TurnContext) -> Actor:
+        sender = context.activity.from_property
+        email, upn = await self._email(context, sender.id)
+        others = tuple(i for i in (sender.id, upn) if i and i != email)
+        return Actor(user_id=sender.aad_object_id or sender.id, email=email, other_ids=others)
+
+    async def _email(self, context: TurnContext, user_id: str) -> tuple[str | None, str | None]:
+        """The member's e-mail and UPN (they can differ), looked up once an hour."""
+        cached = self._emails.get(user_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
+        email = upn = None
+        try:
+            client = context.services.get(ConnectorClientBase)
+            member = await client.get_conversation_member(context.activity.conversation.id, user_id)
+            email, upn = member.email, member.user_principal_name
+        except Exception as failed:  # an unknown member, or the connector is down
+            log.warning("member lookup for %s failed: %s", user_id, failed)
+        self._emails[user_id] = (time.monotonic() + EMAIL_TTL, email or upn, upn)
+        return email or upn, upn
+
+    async def remember(self, context: TurnContext) -> None:
+        """Keep the conversation reference in the database: any process may speak later."""
+        a = context.activity
+        channel_data = a.channel_data if isinstance(a.channel_data, dict) else {}
+        conversation_type = a.conversation.conversation_type or "personal"
+        conversation_id = a.conversation.id
+        if conversation_type == "channel":
+            conversation_id = (channel_data.get("channel") or {}).get(
+                "id"
+            ) or conversation_id.split(";")[0]
+        reference = a.get_conversation_reference()
+        reference.conversation.id = conversation_id
+        tenant = a.conversation.tenant_id or (channel_data.get("tenant") or {}).get("id")
+        email = None
+        if conversation_type == "personal":
+            email = (await self._email(context, a.from_property.id))[0]
+        personal = conversation_type == "personal"
+        row = dict(
+            platform=PLATFORM, conversation_id=conversation_id, kind=conversation_type,
+            service_url=a.service_url, tenant_id=tenant,
+            reference=reference.model_dump_json(by_alias=True, exclude_none=True),
+            user_id=a.from_property.id if personal else None,
+            aad_object_id=a.from_property.aad_object_id if personal else None,
+            email=email,
+        )  # fmt: skip
+        await asyncio.to_thread(self._save, row)
+
+    def _save(self, row: dict) -> None:
+        with session_scope(self.ctx.engine) as session:
+            conversations.remember(session, **row)
+
+    # --- replies ---
+
+    async def reply(self, context: TurnContext, reply: Reply) -> None:
+        for content in cards.render_cards(reply):
+            await context.send_activity(Activity.model_validate(cards.activity(content)))
+
+    async def invoke_response(self, context: TurnContext, body: Any) -> None:
+        await context.send_activity(
+            Activity(
+                type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+            )
+        )
+
+    # --- the turns ---
+
+    def _register(self) -> None:
+        app = self.app
+
+        @app.conversation_update("membersAdded")
+        async def added(context: TurnContext, state: TurnState) -> None:
+            a = context.activity
+            if any(m.id == a.recipient.id for m in a.members_added or []):
+                await self.remember(context)
+                await self.reply(context, self._help())
+
+        @app.installation_update()
+        async def installed(context: TurnContext, state: TurnState) -> None:
+            if (context.activity.action or "").startswith("add"):
+                await self.remember(context)
+            else:
+                await asyncio.to_thread(self._forget, context.activity.conversation.id)
+
+        @app.invoke("task/fetch")
+        async def fetch(context: TurnContext, state: TurnState) -> None:
+            data = (context.activity.value or {}).get("data") or {}
+            actor = await self.actor(context)
+            form = await asyncio.to_thread(
+                open_form, actor, self.ctx, measure_code=data.get("measure")
+            )
+            if isinstance(form, Reply):
+                await self.invoke_response(context, _task_message(form))
+                return
+            await self.invoke_response(context, self._dialog(form, form_id=uuid.uuid4().hex))
+
+        @app.invoke("task/submit")
+        async def submitted(context: TurnContext, state: TurnState) -> None:
+            data = (context.activity.value or {}).get("data") or {}
+            actor = await self.actor(context)
+            values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
+            key = f"teams:form:{data.get('form') or context.activity.id}"
+            result = await asyncio.to_thread(
+                submit_form, actor, self.ctx, measure_code=values["measure"],
+                status_code=values["status"], progress=values["progress"],
+                note=values["note"] or "", key=key,
+            )  # fmt: skip
+            if isinstance(result, list):
+                form = await asyncio.to_thread(open_form, actor, self.ctx)
+                if isinstance(form, Reply):
+                    await self.invoke_response(context, _task_message(form))
+                    return
+                body = self._dialog(
+                    form,
+                    form_id=data.get("form") or uuid.uuid4().hex,
+                    problems=result,
+                    values=values,
+                )
+                await self.invoke_response(context, body)
+                return
+            await self.invoke_response(context, _task_message(result))
+
+        @app.message()
+        async def message(context: TurnContext, state: TurnState) -> None:
+            await self.remember(context)
+            text = _strip_prefix(context.activity.text or "")
+            actor = await self.actor(context)
+            if wants_form(text):
+                await self.reply(context, self._form_button())
+                return
+            if (summary := parse_summary(text)) and summary[0] == "post":
+                refusal = await asyncio.to_thread(post_refusal, actor, self.ctx, self.publisher)
+                if refusal:
+                    await self.reply(context, refusal)
+                    return
+                await context.send_activity(self.ctx.t("slack.posting"))
+                outcome = await asyncio.to_thread(
+                    post_command, actor, self.ctx, self.publisher, force=summary[1]
+                )
+                await self.reply(context, outcome)
+                return
+            key = f"teams:message:{context.activity.id}" if context.activity.id else None
+            reply = await asyncio.to_thread(handle, text, actor, self.ctx, idempotency_key=key)
+            await self.reply(context, reply)
+
+        @app.error
+        async def failed(context: TurnContext, error: Exception) -> None:
+            log.exception("Teams turn failed", exc_info=error)
+            await context.send_activity(self.ctx.t("internal.error"))
+
+    def _forget(self, conversation_id: str) -> None:
+        with session_scope(self.ctx.engine) as session:
+            conversations.forget(session, platform=PLATFORM, conversation_id=conversation_id)
+
+    def _help(self) -> Reply:
+        return handle("help", Actor(), self.ctx)
+
+    def _form_button(self) -> Reply:
+        t = self.ctx.t
+        from handlers.replies import Entry
+
+        return Reply((Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM)),))
+
+    def _dialog(self, form: Form, *, form_id: str, problems=(), values=None) -> dict:
+        content = cards.form_card(
+            form, self.ctx.t, form_id=form_id, problems=problems, values=values
+        )
+        attachment = {"contentType": cards.CARD_CONTENT, "content": content}
+        return {
+            "task": {
+                "type": "continue",
+                "value": {"title": self.ctx.t("form.title"), "card": attachment},
+            }
+        }
+
+    # --- speaking unprompted (summaries and reminders) ---
+
+    def claims(self) -> ClaimsIdentity:
+        app_id = self.auth_config.CLIENT_ID
+        return self.adapter.create_claims_identity(app_id) if app_id else ClaimsIdentity()
+
+    def send(self, reference: str, activity: dict, *, conversation_id: str | None = None) -> str:
+        """Post an activity into a remembered conversation; its id. From any thread but the
+        server's event loop (summaries and reminders run on worker threads)."""
+        return asyncio.run(self._send(reference, activity, conversation_id))
+
+    async def _send(self, reference: str, activity: dict, conversation_id: str | None) -> str:
+        ref = ConversationReference.model_validate(json.loads(reference))
+        if conversation_id:
+            ref.conversation.id = conversation_id
+        continuation = ref.get_continuation_activity()
+        continuation.id = None  # a new message, not a reply to the continuation's random id
+        sent: dict[str, str] = {}
+
+        async def callback(context: TurnContext) -> None:
+            response = await context.send_activity(Activity.model_validate(activity))
+            sent["id"] = response.id if response else ""
+
+        await self.adapter.continue_conversation_with_claims(self.claims(), continuation, callback)
+        return sent["id"]
+
+
+def _strip_prefix(text: str) -> str:
+    text = " ".join(text.split())
+    head, _, rest = text.partition(" ")
+    return rest if head.lower() in ("/digi", "digi") else text
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value).strip() or None
+
+
+def _task_message(reply: Reply) -> dict:
+    """A dialog that closes with a short message."""
+    first = next((b.text for b in reply.blocks if isinstance(b, Paragraph)), render_text(reply))
+    return {"task": {"type": "message", "value": first[:500]}}
+
+
+class TeamsPublisher:
+    """The summary into a Teams channel: the main post, then replies in its thread."""
+
+    chart_dpi = 60  # the chart travels inside a card: keep it small
+
+    def __init__(self, bot: TeamsBot, channel: str) -> None:
+        self.bot = bot
+        self.channel = channel
+
+    def _reference(self) -> str:
+        with session_scope(self.bot.ctx.engine) as session:
+            row = conversations.find(session, platform=PLATFORM, conversation_id=self.channel)
+        if row is None:
+            raise LookupError(f"the bot has not been added to the team of channel {self.channel}")
+        return row.reference
+
+    def render(self, part: Reply) -> list[dict]:
+        return [cards.activity(content) for content in cards.render_cards(part)]
+
+    def post(self, message: dict, *, thread: str | None) -> str:
+        conversation = f"{self.channel};messageid={thread}" if thread else self.channel
+        return self.bot.send(self._reference(), message, conversation_id=conversation)
+
+    def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
+        return self.post(cards.activity(cards.chart_card(png, title)), thread=thread)
+
+
+class TeamsMessenger:
+    """Reminders as personal messages, in chats remembered from earlier activities."""
+
+    def __init__(self, bot: TeamsBot) -> None:
+        self.bot = bot
+
+    def send_direct(self, person_ref: str, reply: Reply) -> bool:
+        with session_scope(self.bot.ctx.engine) as session:
+            row = conversations.personal(session, platform=PLATFORM, person_ref=person_ref)
+        if row is None:
+            return False
+        for content in cards.render_cards(reply):
+            self.bot.send(row.reference, cards.activity(content))
+        return True
