@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
@@ -163,3 +164,54 @@ def count_updates(engine: Engine) -> int:
 
 
 __all__ = ["COORDINATOR", "DEPUTY", "OWNER", "STRANGER", "count_updates", "crud"]
+
+
+def _record(engine, code: str, status: str, *, progress=None, note="", when) -> None:
+    with session_scope(engine) as session:
+        measure = crud.find_measure(session, code=code)
+        crud.append_update(
+            session, measure_id=measure.id, author="U0OWNER", status=status, progress=progress,
+            note=note, source="slack", created_at=when,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def big(engine, tmp_path):
+    """A 300-measure programme over 10 themes, with long notes that try to ping everyone."""
+    themes = [
+        {"id": f"T{n}", "name": f"Teema {n} " + "pitkä nimi " * 3, "baseline": 2, "target": 4}
+        for n in range(1, 11)
+    ]
+    measures = [
+        {
+            "id": f"{n // 30 + 1}.{n % 30 + 1}",
+            "theme": f"T{n // 30 + 1}",
+            "title": f"Toimenpide {n}: " + "digitaalisen palvelun kehittäminen " * 4,
+            "owner": "kehitysjohtaja@example.org" if n % 2 else "U0ICT",
+            "start": "2024-09",
+            "due": "2026-12",
+        }
+        for n in range(300)
+    ]
+    path = tmp_path / "big.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {"programme": {"name": "Iso ohjelma"}, "themes": themes, "measures": measures},
+            allow_unicode=True,
+        )
+    )
+    with session_scope(engine) as session:
+        import_file(session, path)
+    when = datetime(2025, 4, 1, tzinfo=UTC)
+    for n in range(0, 300, 3):
+        code = f"{n // 30 + 1}.{n % 30 + 1}"
+        status = ["on_track", "delayed", "at_risk", "done"][n % 4]
+        _record(
+            engine,
+            code,
+            status,
+            progress=n % 101,
+            note=f"<!channel> {code} " + "syy " * 700,
+            when=when,
+        )
+    return engine

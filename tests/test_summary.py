@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.scheduler import Schedule
 from bot.settings import Settings
@@ -26,7 +25,6 @@ from handlers.summary_post import post, preview
 from handlers.summary_report import title
 from storage import crud
 from storage.db import session_scope
-from storage.programme_io import import_file
 from tests.conftest import EXAMPLE, db_url
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_blocks import assert_within_slack_limits
@@ -212,48 +210,6 @@ def test_markdown_escapes_user_text(programme) -> None:
 
 
 # --- posting to Slack ---
-
-
-@pytest.fixture
-def big(engine, tmp_path):
-    """A 300-measure programme over 10 themes, with long notes that try to ping everyone."""
-    themes = [
-        {"id": f"T{n}", "name": f"Teema {n} " + "pitkä nimi " * 3, "baseline": 2, "target": 4}
-        for n in range(1, 11)
-    ]
-    measures = [
-        {
-            "id": f"{n // 30 + 1}.{n % 30 + 1}",
-            "theme": f"T{n // 30 + 1}",
-            "title": f"Toimenpide {n}: " + "digitaalisen palvelun kehittäminen " * 4,
-            "owner": "kehitysjohtaja@example.org" if n % 2 else "U0ICT",
-            "start": "2024-09",
-            "due": "2026-12",
-        }
-        for n in range(300)
-    ]
-    path = tmp_path / "big.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {"programme": {"name": "Iso ohjelma"}, "themes": themes, "measures": measures},
-            allow_unicode=True,
-        )
-    )
-    with session_scope(engine) as session:
-        import_file(session, path)
-    when = datetime(2025, 4, 1, tzinfo=UTC)
-    for n in range(0, 300, 3):
-        code = f"{n // 30 + 1}.{n % 30 + 1}"
-        status = ["on_track", "delayed", "at_risk", "done"][n % 4]
-        record(
-            engine,
-            code,
-            status,
-            progress=n % 101,
-            note=f"<!channel> {code} " + "syy " * 700,
-            when=when,
-        )
-    return engine
 
 
 def test_a_300_measure_summary_posts_within_slacks_limits_with_every_measure(big, standin) -> None:

@@ -1,0 +1,350 @@
+"""The real Teams adapter (Microsoft 365 Agents SDK) over HTTP: Teams-shaped activities
+posted to /api/messages, replies and look-ups at a local Bot Connector stand-in."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from bot.platforms import context
+from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.teams import cards
+from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
+from bot.web import create_web_app
+from handlers.context import Context
+from handlers.messages import Messages
+from handlers.reminders import send_reminders
+from handlers.schedule import summary_slots
+from handlers.summary_post import post, preview
+from storage import conversations
+from storage.db import session_scope
+from tests.conftest import count_updates
+from tests.slack_standin import SECRET, SlackClient, SlackStandIn
+from tests.teams_standin import (
+    CHANNEL,
+    TEAM,
+    ConnectorStandIn,
+    activity,
+    channel_message,
+    invoke,
+    texts,
+)
+from tests.test_slack import start_server
+
+OWNER = {"id": "29:owner", "aadObjectId": "aad-owner", "name": "Kehitysjohtaja"}
+DEPUTY = {"id": "29:deputy", "aadObjectId": "aad-deputy"}
+COORDINATOR = {"id": "29:coord", "aadObjectId": "aad-coord"}
+STRANGER = {"id": "29:stranger", "aadObjectId": "aad-stranger"}
+MEMBERS = {
+    "29:owner": {
+        "email": "Kehitysjohtaja@example.org",
+        "userPrincipalName": "kj@tornio.onmicrosoft.com",
+    },
+    "29:deputy": {"email": "tietohallintopaallikko@example.org", "userPrincipalName": "tp@x"},
+    "29:coord": {"email": "coord@tornio.fi", "userPrincipalName": "coord@tornio.fi"},
+    "29:stranger": {"email": "someone@tornio.fi", "userPrincipalName": "someone@tornio.fi"},
+}
+ANONYMOUS = {"CONNECTIONS__SERVICE_CONNECTION__SETTINGS__ANONYMOUS_ALLOWED": "true"}
+PRODUCTION = {
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": "00000000-0000-0000-0000-0000000b0700",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTSECRET": "secret",
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__TENANTID": "tenant-tornio",
+}
+
+
+@dataclass
+class Running:
+    bot: TeamsBot
+    connector: ConnectorStandIn
+    http: httpx.Client
+    engine: object
+
+    def send(self, body: dict) -> httpx.Response:
+        return self.http.post("/api/messages", json=body)
+
+    def say(self, text: str, user: dict = OWNER) -> httpx.Response:
+        return self.send(activity(self.connector.url, user, text=text))
+
+
+@pytest.fixture
+def connector() -> Iterator[ConnectorStandIn]:
+    with ConnectorStandIn(MEMBERS) as running:
+        yield running
+
+
+def teams_bot(engine, env: dict[str, str]) -> TeamsBot:
+    ctx = Context(engine=engine, language="en", coordinators=frozenset({"coord@tornio.fi"}))
+    return TeamsBot(ctx, env=env)
+
+
+@pytest.fixture
+def teams(programme, connector) -> Iterator[Running]:
+    bot = teams_bot(programme, ANONYMOUS)
+    server, thread, url = start_server(
+        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
+    )
+    with httpx.Client(base_url=url, timeout=30) as http:
+        yield Running(bot, connector, http, programme)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+# --- commands ---
+
+
+def test_an_owner_listed_by_email_records_an_update_in_a_personal_chat(teams: Running) -> None:
+    response = teams.say("status 1.1 on-track 40% Pilot running")
+    assert response.status_code in (200, 202)
+    [sent] = teams.connector.activities()
+    assert sent["conversation"] == "a:chat-29:owner" and sent["reply_to"]
+    card = sent["body"]["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["content"]["version"] == "1.5"
+    assert "Saved" in texts(sent) and "On track" in texts(sent) and "40%" in texts(sent)
+    assert card["content"]["fallbackText"].startswith("Saved")
+    assert count_updates(teams.engine) == 1
+    assert "29:owner" in teams.connector.lookups
+    teams.say("show 1.1")
+    assert teams.connector.lookups.count("29:owner") == 1  # the e-mail is cached
+
+
+def test_each_role_in_teams(teams: Running) -> None:
+    teams.say("status 1.1 at-risk Vendor late", DEPUTY)
+    teams.say("status 2.1 done", COORDINATOR)
+    teams.say("status 1.1 done", STRANGER)
+    teams.say("show 1.1", STRANGER)
+    sent = teams.connector.wait(4)
+    assert "Saved" in texts(sent[0]) and "Saved" in texts(sent[1])
+    assert "can be updated by its owner Kehitysjohtaja" in texts(sent[2])
+    assert "At risk" in texts(sent[3]) and "Vendor late" in texts(sent[3])
+    assert count_updates(teams.engine) == 2
+
+
+def test_a_channel_message_mentioning_the_bot_is_answered_in_its_thread(teams: Running) -> None:
+    response = teams.send(channel_message(teams.connector.url, OWNER, "show 1.1"))
+    assert response.status_code in (200, 202)
+    [sent] = teams.connector.activities()
+    assert sent["conversation"] == f"{CHANNEL};messageid=1"
+    assert "Suomi.fi-viestit" in texts(sent)
+    with session_scope(teams.engine) as session:  # the channel is remembered for summaries
+        assert conversations.find(session, platform="teams", conversation_id=CHANNEL)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("frobnicate", "I don't recognise the command"),
+        ("status 1.12 done", "Did you mean"),
+        ("status 1.1 finished", "Unknown status"),
+        ("status 1.1 on-track 140%", "whole number from 0 to 100%"),
+        ("status 1.1 delayed", "needs a reason"),
+        ("status 1.1 on-track " + "x" * 3001, "3,001 characters"),
+    ],
+)
+def test_bad_input_gets_a_message_and_stores_nothing(
+    teams: Running, text: str, expected: str
+) -> None:
+    teams.say(text)
+    [sent] = teams.connector.activities()
+    assert expected in texts(sent)
+    assert count_updates(teams.engine) == 0
+
+
+def test_user_text_cannot_inject_markup_or_mentions(teams: Running) -> None:
+    teams.say("status 1.1 at-risk [click](https://evil.example) **now** <at>Boss</at>")
+    content = teams.connector.activities()[0]["body"]["attachments"][0]["content"]
+    flat = json.dumps(content, ensure_ascii=False)
+    assert r"\\[click\\]\\(https://evil.example\\) \\*\\*now\\*\\*" in flat
+    assert "msteams" not in content  # no mention entities, so nobody is mentioned
+
+
+def test_the_help_lists_the_teams_commands(teams: Running) -> None:
+    teams.say("help")
+    shown = texts(teams.connector.activities()[0])
+    assert "status <id>" in shown and "/digi" not in shown
+
+
+# --- the dialog ---
+
+
+def test_the_update_dialog_invalid_then_valid_then_submitted_twice(teams: Running) -> None:
+    teams.say("digi")
+    [offer] = teams.connector.activities()
+    assert '"type": "task/fetch"' in texts(offer)
+    fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
+    assert fetched.status_code == 200
+    task = fetched.json()["task"]
+    assert task["type"] == "continue"
+    form = task["value"]["card"]["content"]
+    choices = {c["value"] for c in form["body"][0]["choices"]}
+    assert {"1.1", "2.2", "6.1", "6.2"} <= choices and "3.1" not in choices
+    form_id = form["actions"][0]["data"]["form"]
+
+    bad = {
+        "digi": "submit_form",
+        "form": form_id,
+        "measure": "1.1",
+        "status": "delayed",
+        "progress": "150",
+        "note": "",
+    }
+    refused = teams.send(invoke(teams.connector.url, OWNER, "task/submit", bad)).json()["task"]
+    assert refused["type"] == "continue"
+    shown = json.dumps(refused, ensure_ascii=False)
+    assert "whole number" in shown and "needs a reason" in shown
+    assert count_updates(teams.engine) == 0
+
+    good = {**bad, "progress": "30", "note": "Vendor late"}
+    saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
+    assert saved == {"type": "message", "value": "Saved. Measure 1.1 now stands at:"}
+    again = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
+    assert "already saved" in again["value"]
+    assert count_updates(teams.engine) == 1
+
+
+def test_the_dialog_for_someone_without_measures_says_why(teams: Running) -> None:
+    fetched = teams.send(invoke(teams.connector.url, STRANGER, "task/fetch", {"digi": "open_form"}))
+    assert fetched.json()["task"] == {
+        "type": "message",
+        "value": "You are not the owner or a deputy of any measure.",
+    }
+
+
+def test_installation_remembers_the_personal_chat(teams: Running) -> None:
+    installed = activity(teams.connector.url, DEPUTY, type="installationUpdate", action="add")
+    assert teams.send(installed).status_code in (200, 202)
+    with session_scope(teams.engine) as session:
+        row = conversations.personal(
+            session, platform="teams", person_ref="tietohallintopaallikko@example.org"
+        )
+        assert row is not None and row.aad_object_id == "aad-deputy"
+
+
+# --- security ---
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt", "Basic abc"])
+def test_production_mode_refuses_requests_without_a_valid_token(
+    programme, connector, authorization
+) -> None:
+    bot = teams_bot(programme, PRODUCTION)
+    server, thread, url = start_server(
+        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
+    )
+    try:
+        headers = {"Authorization": authorization} if authorization else {}
+        body = activity(connector.url, OWNER, text="status 1.1 done")
+        response = httpx.post(f"{url}/api/messages", json=body, headers=headers, timeout=30)
+        assert response.status_code == 401
+        assert count_updates(programme) == 0 and connector.activities() == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+# --- proactive: the summary and the reminders ---
+
+
+def test_the_summary_is_posted_once_into_the_channel_and_its_thread(teams: Running) -> None:
+    teams.send(
+        channel_message(teams.connector.url, COORDINATOR, "help")
+    )  # the bot learns the channel
+    teams.connector.sent.clear()
+    ctx = Context(
+        engine=teams.engine, language="en", now=lambda: datetime(2025, 5, 20, 6, tzinfo=UTC)
+    )
+    publisher = TeamsPublisher(teams.bot, CHANNEL)
+    outcome = post(ctx, publisher, trigger="schedule", requested_by="schedule")
+    assert outcome.state == "posted"
+    sent = teams.connector.activities()
+    main, *thread = sent
+    assert main["conversation"] == CHANNEL and main["reply_to"] is None
+    assert all(s["conversation"] == f"{CHANNEL};messageid={main['id']}" for s in thread)
+    assert "progress report, spring 2025" in texts(main)
+    assert '"type": "Image"' in texts(thread[-1])  # the chart, in the thread
+    assert post(ctx, publisher, trigger="cli", requested_by="cli").state == "already"
+    assert len(teams.connector.activities()) == len(sent)
+
+
+def test_a_300_measure_summary_fits_in_cards_within_the_size_limit(big) -> None:
+    ctx = Context(engine=big, language="fi", now=lambda: datetime(2025, 5, 20, 6, tzinfo=UTC))
+    _, parts = preview(ctx)
+    rendered = [c for p in parts for c in cards.render_cards(p)]
+    assert len(rendered) > len(parts)  # split, not cut
+    assert all(
+        len(json.dumps(c, ensure_ascii=False).encode()) <= cards.CARD_BYTES for c in rendered
+    )
+    everything = json.dumps(rendered, ensure_ascii=False)
+    for n in range(300):
+        assert f"{n // 30 + 1}.{n % 30 + 1} Toimenpide {n}:" in everything
+
+
+def test_reminders_reach_owners_who_have_talked_to_the_bot_once(teams: Running) -> None:
+    teams.say("help", OWNER)  # the personal chat is remembered
+    teams.connector.sent.clear()
+    ctx = Context(engine=teams.engine, language="fi")
+    [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
+    day = datetime(2025, 5, 6).date()
+    outcome = send_reminders(ctx, TeamsMessenger(teams.bot), slot=slot, day=day)
+    assert outcome.sent == ["kehitysjohtaja@example.org"]
+    assert "tietohallintopaallikko@example.org" in outcome.unreachable  # never talked to the bot
+    [reminder] = teams.connector.activities()
+    assert reminder["conversation"] == "a:chat-29:owner"
+    assert '"measure": "1.1"' in texts(reminder) and "task/fetch" in texts(reminder)
+    again = send_reminders(ctx, TeamsMessenger(teams.bot), slot=slot, day=day)
+    assert again.sent == [] and len(teams.connector.activities()) == 1
+
+
+# --- one process, both platforms ---
+
+
+def test_one_process_serves_slack_and_teams_side_by_side(programme, connector) -> None:
+    with SlackStandIn({"U0OWNER": "kehitysjohtaja@example.org"}) as slack_api:
+        settings = Settings(
+            _env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+            slack_api_url=f"{slack_api.url}/api/", digibot_language="en",
+        )  # fmt: skip
+        slack = build_app(settings, context(settings, programme, source="slack"))
+        bot = teams_bot(programme, ANONYMOUS)
+        server, thread, url = start_server(
+            create_web_app(programme, slack=slack, teams=bot, messages=Messages("en"))
+        )
+        try:
+            answered = SlackClient(url, slack_api).command(
+                "status 1.1 on-track 10%", user="U0OWNER"
+            )
+            assert "Saved" in answered.text
+            httpx.post(
+                f"{url}/api/messages",
+                json=activity(connector.url, OWNER, text="status 1.1 done 100%"),
+                timeout=30,
+            )
+            assert "Saved" in texts(connector.wait(1)[0])
+            with session_scope(programme) as session:
+                from storage import crud
+
+                sources = [u.source for u in crud.history(session, measure_id=1, limit=5)[0]]
+            assert sources == ["teams", "slack"]
+            assert httpx.get(f"{url}/health").json() == {"status": "ok"}
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+def test_installed_team_channel_is_remembered(teams: Running) -> None:
+    added = activity(
+        teams.connector.url, COORDINATOR, type="conversationUpdate",
+        membersAdded=[{"id": "28:digibot-app"}],
+        conversation={"conversationType": "channel", "tenantId": "tenant-tornio", "id": TEAM},
+        channelData={"eventType": "teamMemberAdded", "team": {"id": TEAM}, "channel": {"id": TEAM}},
+    )  # fmt: skip
+    assert teams.send(added).status_code in (200, 202)
+    with session_scope(teams.engine) as session:
+        assert conversations.find(session, platform="teams", conversation_id=TEAM)
+    assert "commands" in texts(teams.connector.wait(1)[0])
