@@ -111,6 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remind", help="send the reminders now (once a person a day)")
     p.set_defaults(run=_remind)
 
+    p = sub.add_parser("teams-package", help="build the Teams app package (zip) to upload")
+    p.add_argument("--bot-id", help="the bot's Entra app id (default: from the environment)")
+    p.add_argument("--host", required=True, help="the public host name of digibot serve")
+    p.add_argument("--output", type=Path, default=Path("digibot-teams.zip"))
+    p.set_defaults(run=_teams_package)
+
     p = sub.add_parser("coordinator", help="grant or revoke the coordinator role")
     p.add_argument("action", choices=("add", "remove", "list"))
     p.add_argument("user", nargs="?", help="user id or e-mail")
@@ -295,6 +301,18 @@ def _remind(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     today = now.astimezone(settings.timezone).date()
     outcome = send_reminders(ctx, messenger, slot=slot, day=today)
     print(render_text(outcome_reply(outcome, ctx)))
+    return 0
+
+
+def _teams_package(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    from bot.teams.package import build_package
+
+    bot_id = args.bot_id or settings.teams_client_id
+    if not bot_id:
+        print(t("cli.teams_bot_id"), file=sys.stderr)
+        return 1
+    args.output.write_bytes(build_package(bot_id=bot_id, host=args.host, t=t))
+    print(t("cli.teams_package", path=args.output))
     return 0
 
 

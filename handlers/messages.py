@@ -273,6 +273,76 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Päivitä toimenpiteidesi tilanne lomakkeella:",
         "en": "Update your measures with the form:",
     },
+    "teams.app.name": {"fi": "Digiohjelman tilannebotti", "en": "Digital programme status bot"},
+    "teams.app.short": {
+        "fi": "Digiohjelman toimenpiteiden tilannepäivitykset ja katsaukset",
+        "en": "Status updates and reports of the city's digital programme",
+    },
+    "teams.app.full": {
+        "fi": "Toimenpiteiden vastuuhenkilöt kirjaavat tilanteen komennolla tai lomakkeella; "
+        "digikoordinaattori näkee minkä tahansa toimenpiteen tilan ja päivittämättömät; "
+        "johtoryhmä saa katsauksen kahdesti vuodessa budjettiprosessin yhteydessä.",
+        "en": "Measure owners report their measures' status with a command or a form; the "
+        "coordinator sees any measure's state and the stale ones; leadership gets the "
+        "programme's report twice a year with the budget process.",
+    },
+    "teams.command.status": {"fi": "tila", "en": "status"},
+    "teams.command.status.help": {
+        "fi": "tila 1.1 aikataulussa 40 % huomio — kirjaa tilannepäivityksen",
+        "en": "status 1.1 on-track 40% note — records a status update",
+    },
+    "teams.command.show": {"fi": "näytä", "en": "show"},
+    "teams.command.show.help": {
+        "fi": "näytä 1.1 — toimenpiteen tilanne",
+        "en": "show 1.1 — a measure's state",
+    },
+    "teams.command.list": {"fi": "lista", "en": "list"},
+    "teams.command.list.help": {
+        "fi": "lista [omat | teema | tila] — toimenpiteet",
+        "en": "list [mine | theme | status] — measures",
+    },
+    "teams.command.history": {"fi": "historia", "en": "history"},
+    "teams.command.history.help": {
+        "fi": "historia 1.1 — päivitykset uusimmasta alkaen",
+        "en": "history 1.1 — updates, newest first",
+    },
+    "teams.command.undo": {"fi": "peru", "en": "undo"},
+    "teams.command.undo.help": {
+        "fi": "peru — peruu viimeisimmän päivityksesi (24 h)",
+        "en": "undo — withdraws your latest update (24 h)",
+    },
+    "teams.command.update": {"fi": "päivitä", "en": "update"},
+    "teams.command.update.help": {
+        "fi": "päivitä — avaa lomakkeen omista toimenpiteistäsi",
+        "en": "update — opens the form with your measures",
+    },
+    "teams.command.stale": {"fi": "päivittämättä", "en": "stale"},
+    "teams.command.stale.help": {
+        "fi": "päivittämättä — toimenpiteet ilman päivitystä (koordinaattori)",
+        "en": "stale — measures with no update (coordinators)",
+    },
+    "teams.command.summary": {"fi": "yhteenveto esikatselu", "en": "summary preview"},
+    "teams.command.summary.help": {
+        "fi": "yhteenveto esikatselu | julkaise — johtoryhmän katsaus (koordinaattori)",
+        "en": "summary preview | post — the leadership summary (coordinators)",
+    },
+    "teams.command.help": {"fi": "ohje", "en": "help"},
+    "teams.command.help.help": {
+        "fi": "ohje — komennot esimerkein",
+        "en": "help — the commands, with examples",
+    },
+    "cli.teams_package": {
+        "fi": "Teams-sovelluspaketti kirjoitettu: {path}. Lataa se Teamsin hallintakeskukseen "
+        "(Teams-sovellukset → Hallitse sovelluksia → Lataa uusi sovellus).",
+        "en": "Teams app package written: {path}. Upload it in the Teams admin center "
+        "(Teams apps → Manage apps → Upload new app).",
+    },
+    "cli.teams_bot_id": {
+        "fi": "Anna botin sovellustunnus (--bot-id) tai aseta "
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.",
+        "en": "Give the bot's app id (--bot-id) or set "
+        "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.",
+    },
     # --- Slack ---
     "slack.view_more": {
         "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",

@@ -348,3 +348,49 @@ def test_installed_team_channel_is_remembered(teams: Running) -> None:
     with session_scope(teams.engine) as session:
         assert conversations.find(session, platform="teams", conversation_id=TEAM)
     assert "commands" in texts(teams.connector.wait(1)[0])
+
+
+# --- the app package ---
+
+
+@pytest.mark.parametrize("language", ["fi", "en"])
+def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_and_icons(
+    tmp_path, language
+) -> None:
+    import os
+    import struct
+    import subprocess
+    import sys
+    import zipfile
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        "DIGIBOT_LANGUAGE": language,
+    }
+    bot_id = "00000000-0000-0000-0000-0000000b0700"
+    args = ["teams-package", "--bot-id", bot_id, "--host", "bot.tornio.fi", "--output"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args, str(tmp_path / "app.zip")],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "app.zip") as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+        sizes = {
+            name: struct.unpack(">II", archive.read(name)[16:24])
+            for name in ("color.png", "outline.png")
+        }
+    assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
+    [bot] = manifest["bots"]
+    assert manifest["id"] == bot["botId"] == bot_id and manifest["validDomains"] == [
+        "bot.tornio.fi"
+    ]
+    assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
+    for command_list in bot["commandLists"]:
+        assert len(command_list["commands"]) <= 10
+        for command in command_list["commands"]:
+            assert len(command["title"]) <= 32 and len(command["description"]) <= 128
+    titles = {c["title"] for c in bot["commandLists"][0]["commands"]}
+    assert ("tila" in titles) if language == "fi" else ("status" in titles)

@@ -1,0 +1,82 @@
+"""The Teams app package an administrator uploads: manifest.json and two icons in a zip."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from handlers.messages import Messages
+
+MANIFEST_VERSION = "1.17"
+SCHEMA = (
+    f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/"
+    "MicrosoftTeams.schema.json"
+)
+ACCENT = "#1F4E79"
+COMMANDS = ("status", "show", "list", "history", "undo", "update", "stale", "summary", "help")
+
+
+def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> dict:
+    commands = [
+        {"title": t(f"teams.command.{name}"), "description": t(f"teams.command.{name}.help")}
+        for name in COMMANDS
+    ]
+    return {
+        "$schema": SCHEMA,
+        "manifestVersion": MANIFEST_VERSION,
+        "version": version,
+        "id": bot_id,
+        "developer": {
+            "name": "digibot",
+            "websiteUrl": f"https://{host}/",
+            "privacyUrl": f"https://{host}/",
+            "termsOfUseUrl": f"https://{host}/",
+        },
+        "name": {"short": "Digibot", "full": t("teams.app.name")},
+        "description": {"short": t("teams.app.short"), "full": t("teams.app.full")},
+        "icons": {"color": "color.png", "outline": "outline.png"},
+        "accentColor": ACCENT,
+        "bots": [
+            {
+                "botId": bot_id,
+                "scopes": ["personal", "team", "groupChat"],
+                "isNotificationOnly": False,
+                "supportsFiles": False,
+                "commandLists": [
+                    {"scopes": ["personal"], "commands": commands},
+                    {"scopes": ["team", "groupChat"], "commands": commands},
+                ],
+            }
+        ],
+        "permissions": ["identity", "messageTeamMembers"],
+        "validDomains": [host],
+    }
+
+
+def _icon(size: int, *, outline: bool) -> bytes:
+    """The app's icon: a white "D" on the accent colour (192 px), or its outline (32 px)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure = plt.figure(figsize=(1, 1), dpi=size)
+    figure.patch.set_alpha(0.0 if outline else 1.0)
+    figure.patch.set_facecolor(ACCENT)
+    figure.text(0.5, 0.5, "D", color="white", ha="center", va="center", fontsize=40,
+                fontweight="bold")  # fmt: skip
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", transparent=outline, metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def build_package(*, bot_id: str, host: str, t: Messages) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        document = json.dumps(manifest(bot_id=bot_id, host=host, t=t), ensure_ascii=False, indent=2)
+        archive.writestr("manifest.json", document)
+        archive.writestr("color.png", _icon(192, outline=False))
+        archive.writestr("outline.png", _icon(32, outline=True))
+    return buffer.getvalue()
