@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -9,6 +11,8 @@ from bot.slack.identity import Directory
 from handlers.context import Context
 from handlers.messages import Messages
 from handlers.summary_post import Publisher
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -24,3 +28,14 @@ class SlackDeps:
     @property
     def t(self) -> Messages:
         return self.ctx.t
+
+    def background(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> None:
+        """Work after the acknowledgement; a failure is logged, never lost in a future."""
+
+        def run() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                log.exception("background work for Slack failed")
+
+        self.pool.submit(run)

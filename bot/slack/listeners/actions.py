@@ -16,7 +16,8 @@ def register(app: App, deps: SlackDeps) -> None:
         ack()
         user_id = body["user"]["id"]
         action = (body.get("actions") or [{}])[0]
-        show_form(
+        deps.background(
+            show_form,
             client, deps, user_id=user_id, trigger_id=body["trigger_id"],
             measure=action.get("value") or None,
             tell=lambda reply: direct_message(client, user_id, reply),

@@ -30,13 +30,15 @@ def register(app: App, deps: SlackDeps) -> None:
 
     @app.command("/digi")
     def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        """Runs before the HTTP answer (process_before_response): anything slow or after the
+        acknowledgement goes to the pool, so that Slack hears back at once."""
         text = command.get("text") or ""
         user_id = command["user_id"]
         if wants_form(text):
             ack()
-            show_form(
-                client, deps, user_id=user_id, trigger_id=command["trigger_id"], measure=None,
-                tell=tell(respond),
+            deps.background(
+                show_form, client, deps, user_id=user_id, trigger_id=command["trigger_id"],
+                measure=None, tell=tell(respond),
             )  # fmt: skip
             return
         if (summary := parse_summary(text)) and summary[0] == "post":
@@ -45,7 +47,11 @@ def register(app: App, deps: SlackDeps) -> None:
                 ack(**render_messages(refusal)[0])
                 return
             ack(text=deps.t("slack.posting"))
-            tell(respond)(post_command(actor, deps.ctx, deps.publisher, force=summary[1]))
+            deps.background(
+                lambda: tell(respond)(
+                    post_command(actor, deps.ctx, deps.publisher, force=summary[1])
+                )
+            )
             return
         key = f"slack:command:{command['trigger_id']}"
         future = deps.pool.submit(
@@ -55,9 +61,9 @@ def register(app: App, deps: SlackDeps) -> None:
             reply = future.result(timeout=ACK_BUDGET)
         except FutureTimeout:
             ack(text=deps.t("slack.working"))
-            tell(respond)(future.result())
+            deps.background(lambda: tell(respond)(future.result()))
             return
         first, *rest = render_messages(reply)
         ack(**first)
         for message in rest:
-            respond(**message, response_type="ephemeral", replace_original=False)
+            deps.background(respond, **message, response_type="ephemeral", replace_original=False)

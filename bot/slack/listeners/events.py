@@ -27,4 +27,4 @@ def register(app: App, deps: SlackDeps) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            publish_home(client, deps, event["user"])
+            deps.background(publish_home, client, deps, event["user"])

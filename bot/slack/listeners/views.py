@@ -33,4 +33,4 @@ def register(app: App, deps: SlackDeps) -> None:
             return
         title = "form.saved_title" if result.ok else "form.title"
         ack(response_action="update", view=result_view(result, deps.t, title=title))
-        publish_home(client, deps, user_id)
+        deps.background(publish_home, client, deps, user_id)
