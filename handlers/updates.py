@@ -163,7 +163,7 @@ def state_reply(
 ) -> Reply:
     """A measure's current state; `full` adds what the programme says about it."""
     t, lang = ctx.t, ctx.language
-    current = crud.current_update(session, measure_id=measure.id)
+    current, author_name = crud.current_with_author(session, measure_id=measure.id)
     status = status_of(current)
     pairs: list[tuple[str, str]] = [
         (t("field.status"), f"{status.mark} {t(f'status.{status.code}')}"),
@@ -171,7 +171,7 @@ def state_reply(
     ]
     if current:
         when = fmt.moment(lang, current.created_at, ctx.timezone)
-        author = author_label(session, current.author)
+        author = author_name or current.author
         pairs.append((t("field.updated"), t("show.updated_by", time=when, author=author)))
         if current.note:
             pairs.append((t("field.note"), current.note))

@@ -72,8 +72,12 @@ class Roles:
 
 
 def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles]:
-    """Owner and deputies of each measure, in the programme file's order."""
+    """Owner and deputies of each measure, in the programme file's order; remembered for the
+    rest of the session (a command asks for the same measure's roles more than once)."""
     measure_ids = list(measure_ids)
+    known: dict[int, Roles] = session.info.setdefault("roles", {})
+    if all(mid in known for mid in measure_ids):
+        return {mid: known[mid] for mid in measure_ids}
     rows = session.exec(
         select(MeasureRole, Person)
         .join(Person, col(Person.id) == MeasureRole.person_id)
@@ -87,14 +91,17 @@ def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles
             owners[role.measure_id] = person
         else:
             deputies.setdefault(role.measure_id, []).append(person)
-    return {
+    found = {
         mid: Roles(owner=owners.get(mid), deputies=tuple(deputies.get(mid, ())))
         for mid in measure_ids
     }
+    known.update(found)
+    return found
 
 
 def set_roles(session: Session, *, measure: Measure, owner: Person, deputies: list[Person]) -> bool:
     """Replace a measure's owner and deputies; True if anything changed."""
+    session.info.pop("roles", None)
     wanted = [(owner.id, "owner")] + [(d.id, "deputy") for d in deputies if d.id != owner.id]
     existing = session.exec(
         select(MeasureRole)
@@ -165,7 +172,13 @@ def remove_coordinator(session: Session, *, ref: str) -> bool:
 
 
 def find_measure(session: Session, *, code: str) -> Measure | None:
-    return session.exec(select(Measure).where(Measure.code_key == code.strip().lower())).first()
+    """The measure, its theme loaded in the same query (a `show` is a handful of queries)."""
+    row = session.exec(
+        select(Measure, Theme)
+        .join(Theme, col(Theme.id) == Measure.theme_id)
+        .where(Measure.code_key == code.strip().lower())
+    ).first()
+    return row[0] if row else None
 
 
 def measure_codes(session: Session) -> list[str]:
@@ -221,12 +234,21 @@ def current_updates(
 
 
 def current_update(session: Session, *, measure_id: int) -> StatusUpdate | None:
-    return session.exec(
-        select(StatusUpdate)
+    return current_with_author(session, measure_id=measure_id)[0]
+
+
+def current_with_author(
+    session: Session, *, measure_id: int
+) -> tuple[StatusUpdate | None, str | None]:
+    """The current update and its author's name (if the programme names them), in one query."""
+    row = session.exec(
+        select(StatusUpdate, Person.name)
+        .outerjoin(Person, col(Person.ref) == StatusUpdate.author)
         .where(StatusUpdate.measure_id == measure_id, col(StatusUpdate.withdrawn_at).is_(None))
         .order_by(col(StatusUpdate.id).desc())
         .limit(1)
     ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def update_by_key(session: Session, *, idempotency_key: str) -> StatusUpdate | None:

@@ -18,7 +18,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite's connections set up for a multi-process bot."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # No pre-ping (a round trip a request): a dropped connection fails one command, which
+        # says "not saved, try again", and the pool replaces it.
+        return create_engine(url, pool_size=10, max_overflow=10)
     if parsed.database and parsed.database != ":memory:":
         with suppress(OSError):  # if it cannot be made, SQLite says so on connect
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage import crud
 from storage.dates import first_day, last_day, normalize_when
-from storage.models import Measure, Programme, Theme
+from storage.models import Measure, MeasureRole, Person, Programme, Theme
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 MEASURE_FIELDS = (
@@ -395,14 +395,26 @@ class _Checker:
 
 
 def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
-    """Upsert everything the file holds. The caller's transaction makes it all or nothing."""
+    """Upsert everything the file holds, in a few bulk queries whatever the programme's size.
+    The caller's transaction makes it all or nothing."""
     if parsed.programme:
         programme = session.get(Programme, 1) or Programme(id=1, name="")
         for key, value in parsed.programme.items():
             setattr(programme, key, value)
         session.add(programme)
+    people = {p.ref: p for p in session.exec(select(Person))}
+
+    def person(ref: str, name: str | None = None) -> Person:
+        found = people.get(ref)
+        if found is None:
+            found = people[ref] = Person(ref=ref, name=name)
+            session.add(found)
+        elif name and found.name != name:
+            found.name = name
+        return found
+
     for ref, name in parsed.people.items():
-        crud.ensure_person(session, ref=ref, name=name)
+        person(ref, name)
     themes: dict[str, Theme] = {t.code_key: t for t in session.exec(select(Theme))}
     for row in parsed.themes:
         theme = themes.get(row.code.lower()) or Theme(
@@ -413,22 +425,31 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
             setattr(theme, level, value)
         session.add(theme)
         themes[theme.code_key] = theme
-    session.flush()
+    for row in parsed.measures:  # CSV: a theme named but not defined is created, its name its id
+        name = row.values["theme"]
+        if name.lower() not in themes:
+            themes[name.lower()] = Theme(code=name, code_key=name.lower(), name=name)
+            session.add(themes[name.lower()])
+    for row in parsed.measures:
+        person(row.values["owner"])
+        for ref in row.deputies:
+            person(ref)
+    session.flush()  # ids for new themes and people
+
+    measures = {m.code_key: m for m in session.exec(select(Measure))}
+    roles: dict[int, list[MeasureRole]] = {}
+    for role in session.exec(select(MeasureRole).order_by(col(MeasureRole.position))):
+        roles.setdefault(role.measure_id, []).append(role)
     created = updated = unchanged = 0
+    pending: list[tuple[Measure, list[tuple[int, str]], bool, bool]] = []
     for row in parsed.measures:
         values = dict(row.values)
         code, theme_name, owner_ref = values.pop("id"), values.pop("theme"), values.pop("owner")
-        theme = themes.get(theme_name.lower())
-        if theme is None:  # CSV: a theme named but not defined is created, its name its id
-            theme = Theme(code=theme_name, code_key=theme_name.lower(), name=theme_name)
-            session.add(theme)
-            session.flush()
-            themes[theme.code_key] = theme
-        values["theme_id"] = theme.id
-        measure = crud.find_measure(session, code=code)
+        values["theme_id"] = themes[theme_name.lower()].id
+        measure = measures.get(code.lower())
         is_new = measure is None
         if measure is None:
-            measure = Measure(code=code, code_key=code.lower(), **values)
+            measure = measures[code.lower()] = Measure(code=code, code_key=code.lower(), **values)
             changed = True
         else:
             changed = measure.code != code or any(
@@ -438,12 +459,29 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
             for key, value in values.items():
                 setattr(measure, key, value)
         session.add(measure)
-        session.flush()
-        owner = crud.ensure_person(session, ref=owner_ref)
-        deputies = [crud.ensure_person(session, ref=ref) for ref in row.deputies]
-        changed = (
-            crud.set_roles(session, measure=measure, owner=owner, deputies=deputies) or changed
-        )
+        owner = people[owner_ref]
+        wanted = [(owner.id, "owner")] + [
+            (people[ref].id, "deputy") for ref in dict.fromkeys(row.deputies) if ref != owner_ref
+        ]
+        pending.append((measure, wanted, is_new, changed))
+    session.flush()  # ids for new measures
+    for measure, wanted, is_new, changed in pending:
+        existing = roles.get(measure.id, [])
+        if [(r.person_id, r.role) for r in existing] != wanted:
+            changed = True
+            if existing:
+                for role in existing:
+                    session.delete(role)
+                session.flush()
+            for position, (person_id, role_name) in enumerate(wanted):
+                session.add(
+                    MeasureRole(
+                        measure_id=measure.id,
+                        person_id=person_id,
+                        role=role_name,
+                        position=position,
+                    )
+                )
         created += is_new
         updated += changed and not is_new
         unchanged += not changed
