@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 import storage
-from bot import console
+from bot import console, platforms
 from bot.settings import Settings
 from handlers.context import Actor, Context
 from handlers.messages import Messages
@@ -131,15 +131,9 @@ def _engine(settings: Settings, url: str | None = None) -> Engine:
 
 
 def _context(
-    engine: Engine, settings: Settings, *, coordinators: set[str] = frozenset()
+    engine: Engine, settings: Settings, *, coordinators: frozenset[str] = frozenset()
 ) -> Context:
-    return Context(
-        engine=engine,
-        language=settings.digibot_language,
-        timezone=settings.timezone,
-        coordinators=frozenset(settings.digibot_coordinators) | coordinators,
-        source="console",
-    )
+    return platforms.context(settings, engine, source="console", coordinators=coordinators)
 
 
 def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
@@ -160,7 +154,7 @@ def _console(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     if args.as_user:
         return console.run(Actor.from_ref(args.as_user), _context(engine, settings))
     # Whoever runs the console holds the database already: the local operator coordinates.
-    ctx = _context(engine, settings, coordinators={CONSOLE_USER})
+    ctx = _context(engine, settings, coordinators=frozenset({CONSOLE_USER}))
     return console.run(Actor(user_id=CONSOLE_USER), ctx)
 
 
@@ -243,8 +237,6 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     engine = _engine(settings)
     ctx = _context(engine, settings)
     if args.action == "post":
-        from bot import platforms
-
         publishers = platforms.build(settings, engine).publishers
         if not publishers:
             print(t("summary.no_channel"), file=sys.stderr)
@@ -283,7 +275,6 @@ def _summary_document(fmt: str, summary, parts, ctx: Context, engine: Engine) ->
 
 
 def _remind(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
-    from bot import platforms
     from handlers.reminders import outcome_reply, send_reminders
     from handlers.schedule import next_summary, parse_month_days, parse_time
 

@@ -4,8 +4,9 @@ of each: one place, for `digibot serve` and the command line alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.settings import Settings
@@ -13,15 +14,23 @@ from handlers.context import Context
 from handlers.reminders import FirstReachable, Messenger
 from handlers.summary_post import Publisher
 
+if TYPE_CHECKING:
+    from slack_bolt import App
 
-def context(settings: Settings, engine: Engine, *, source: str) -> Context:
+
+def context(
+    settings: Settings, engine: Engine, *, source: str, coordinators: frozenset[str] = frozenset()
+) -> Context:
+    """The handlers' context for a platform; chat platforms also offer the form."""
+    forms = () if source == "console" else ("update",)
     return Context(
         engine=engine,
         language=settings.digibot_language,
         timezone=settings.timezone,
-        coordinators=frozenset(settings.digibot_coordinators),
+        coordinators=frozenset(settings.digibot_coordinators) | coordinators,
         source=source,
-        commands=("update", *Context.commands),
+        commands=(*forms, *Context.commands),
+        claim_timeout=timedelta(seconds=settings.digibot_claim_timeout),
     )
 
 

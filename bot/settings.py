@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     """Local testing only: Teams requests without a token are accepted."""
     digibot_teams_leadership_channel: str | None = None
     digibot_port: int = 3000
+    digibot_claim_timeout: int = 300
+    """Seconds after which another process resumes a summary that a dead one was posting."""
     digibot_leadership_channel: str | None = None
     digibot_coordinators: Annotated[list[str], NoDecode] = []
     digibot_language: Literal["fi", "en"] = "fi"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -49,6 +49,8 @@ class Context:
     prefix: str = "/digi "
     """How the user types a command, for examples in replies."""
     now: Callable[[], datetime] = utcnow
+    claim_timeout: timedelta = timedelta(minutes=5)
+    """A summary run not renewed for this long was left by a process that died."""
     commands: tuple[str, ...] = (
         "status", "show", "history", "list", "undo", "stale", "summary", "help",
     )  # fmt: skip

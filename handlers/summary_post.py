@@ -40,8 +40,12 @@ class Publisher(Protocol):
     def render(self, part: Reply) -> list[Any]:
         """The part as one or more messages of this platform (deterministic)."""
 
-    def post(self, message: Any, *, thread: str | None) -> str:
-        """Post one message (in the main message's thread if given); its id."""
+    def post(self, message: Any, *, thread: str | None, key: str) -> str:
+        """Post one message (in the main message's thread if given), marked with `key`; its id."""
+
+    def find(self, key: str, *, thread: str | None) -> str | None:
+        """A message posted with `key` that we did not live to record (a crash between the
+        platform's answer and our database); None if there is none, or no way to tell."""
 
     def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
         """Put the chart in the thread; its id."""
@@ -82,12 +86,13 @@ def post(
         claim = summary_runs.claim_run(
             session, period=period, channel=publisher.channel, force=force, trigger=trigger,
             requested_by=requested_by, claimed_by=PROCESS, as_of=today.isoformat(),
+            stale_after=ctx.claim_timeout,
         )  # fmt: skip
         run = claim.run
         if claim.state != "claimed":
             return Outcome("already" if claim.state == "posted" else "busy", run)
         try:
-            count = _post_run(session, ctx, publisher, run)
+            count = _post_run(session, ctx, publisher, run, resumed=claim.resumed)
         except Exception as failed:  # the platform gave up after its retries
             log.exception("posting the summary %s failed", period)
             session.rollback()
@@ -97,7 +102,9 @@ def post(
         return Outcome("posted", run, messages=count)
 
 
-def _post_run(session: Session, ctx: Context, publisher: Publisher, run: SummaryRun) -> int:
+def _post_run(
+    session: Session, ctx: Context, publisher: Publisher, run: SummaryRun, *, resumed: bool
+) -> int:
     summary = build_summary(
         session, ctx, period=run.period, cutoff=run.cutoff_update_id,
         baseline=run.baseline_update_id, as_of=date.fromisoformat(run.as_of),
@@ -105,12 +112,16 @@ def _post_run(session: Session, ctx: Context, publisher: Publisher, run: Summary
     messages = [m for part in summary_parts(summary, ctx) for m in publisher.render(part)]
     done = summary_runs.posted_parts(session, run_id=run.id)
     main = done.get(0)
+    resuming = resumed
     for seq, message in enumerate(messages):
         if seq in done:
             continue
-        message_id = publisher.post(message, thread=main)
+        key = f"{run.id}:{seq}"
+        found = publisher.find(key, thread=main) if resuming else None
+        message_id = found or publisher.post(message, thread=main, key=key)
         summary_runs.record_part(session, run=run, seq=seq, message_id=message_id)
         main = main or message_id
+        resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
     if chart_seq not in done:
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)

@@ -43,6 +43,8 @@ def reporting_cutoff(session: Session) -> int | None:
 class Claim:
     state: Literal["claimed", "posted", "busy"]
     run: SummaryRun
+    resumed: bool = False
+    """Taken over from a process that stopped: some of it may be posted already."""
 
 
 def claim_run(
@@ -56,6 +58,7 @@ def claim_run(
     claimed_by: str,
     as_of: str,
     now: datetime | None = None,
+    stale_after: timedelta = STALE_CLAIM,
 ) -> Claim:
     """Take the period's run for this channel: a new one, a dead process's one to resume,
     or none because it is posted or being posted. `force` starts a recorded repost."""
@@ -87,11 +90,12 @@ def claim_run(
             return claim_run(
                 session, period=period, channel=channel, force=False, trigger=trigger,
                 requested_by=requested_by, claimed_by=claimed_by, as_of=as_of, now=now,
+                stale_after=stale_after,
             )  # fmt: skip
         return Claim("claimed", run)
     if existing.posted_at is not None:
         return Claim("posted", existing)
-    if existing.claimed_at > now - STALE_CLAIM:
+    if existing.claimed_at > now - stale_after:
         return Claim("busy", existing)
     taken = session.execute(
         update(SummaryRun)
@@ -103,7 +107,7 @@ def claim_run(
         session.refresh(existing)
         return Claim("busy", existing)
     session.refresh(existing)
-    return Claim("claimed", existing)
+    return Claim("claimed", existing, resumed=True)
 
 
 def posted_parts(session: Session, *, run_id: int) -> dict[int, str]:

@@ -35,6 +35,8 @@ class SlackStandIn:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
+        self.delays: dict[str, float] = {}
+        self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
         self._ts = count(1)
         self._lock = threading.Lock()
@@ -116,7 +118,24 @@ class SlackStandIn:
             files = json.loads(files) if isinstance(files, str) else files
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": payload.get("channel"), "ts": f"{next(self._ts)}.0001"}
+            ts = f"{next(self._ts)}.0001"
+            metadata = payload.get("metadata")
+            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+            with self._lock:
+                channel, thread = payload.get("channel"), payload.get("thread_ts")
+                self.messages.append(
+                    {"channel": channel, "ts": ts, "thread_ts": thread, "metadata": metadata}
+                )
+            return {"ok": True, "channel": payload.get("channel"), "ts": ts}
+        if method in ("conversations.history", "conversations.replies"):
+            with self._lock:
+                found = [
+                    m for m in self.messages
+                    if m["channel"] == payload.get("channel")
+                    and (m["thread_ts"] == payload.get("ts") if method == "conversations.replies"
+                         else not m["thread_ts"])
+                ]  # fmt: skip
+            return {"ok": True, "messages": found[::-1], "has_more": False}
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT"}
         return {"ok": True}
@@ -144,6 +163,7 @@ class SlackStandIn:
                         standin.responses.append(payload)
                     return self._send(200, {"ok": True})
                 method = self.path.removeprefix("/api/")
+                time.sleep(standin.delays.get(method, 0))  # a slow Slack
                 with standin._lock:
                     standin.calls.append((method, payload))
                     failure = None

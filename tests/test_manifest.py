@@ -9,6 +9,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDED_SCOPES = {
+    "channels:history",
+    "groups:history",
     "commands",
     "chat:write",
     "im:write",

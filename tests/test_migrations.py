@@ -103,3 +103,59 @@ def test_current_state_is_an_index_seek_not_a_scan_of_history(programme) -> None
     else:  # PostgreSQL: every way into status_update goes through one of its indexes
         assert not any("Seq Scan on status_update" in p for p in plans), plans
         assert any("ix_status_update_current" in p for p in plans), plans
+
+
+def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
+    """A database at 0002 (before summaries and Teams) with a city's data in it, upgraded."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage import crud
+    from storage.db import MIGRATIONS, make_engine, migrate, session_scope
+    from tests.conftest import db_url
+
+    engine = make_engine(db_url("upgrade.db"))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO programme (id, name, period, vision_year) "
+            "VALUES (1, 'Digiohjelma', '2024-2026', 2030)",
+            "INSERT INTO theme (id, code, code_key, name, baseline) "
+            "VALUES (1, 'T1', 't1', 'Palvelut', 2.8)",
+            "INSERT INTO person (id, ref, name) VALUES (1, 'kj@tornio.fi', 'Kehitysjohtaja')",
+            "INSERT INTO measure (id, code, code_key, theme_id, title, due, added_at) "
+            "VALUES (1, '1.1', '1.1', 1, 'Suomi.fi-viestit', '2026-06', '2024-06-17 10:00:00')",
+            "INSERT INTO measure_role (id, measure_id, person_id, role, position) "
+            "VALUES (1, 1, 1, 'owner', 0)",
+            "INSERT INTO status_update "
+            "(id, measure_id, author, status, progress, note, source, created_at) "
+            "VALUES (1, 1, 'kj@tornio.fi', 'on_track', 40, 'Pilotti', 'slack', "
+            "'2025-04-01 09:00:00')",
+            "INSERT INTO delivery (key, received_at) "
+            "VALUES ('slack:event:Ev1', '2025-04-01 09:00:00')",
+        ):
+            connection.execute(text(statement))
+    migrate(engine)
+    with session_scope(engine) as session:
+        measure = crud.find_measure(session, code="1.1")
+        update = crud.current_update(session, measure_id=measure.id)
+        assert (measure.title, update.status, update.progress, update.note) == (
+            "Suomi.fi-viestit",
+            "on_track",
+            40,
+            "Pilotti",
+        )
+        assert (
+            crud.roles_of(session, measure_ids=[measure.id])[measure.id].owner.name
+            == "Kehitysjohtaja"
+        )
+        assert not crud.claim_delivery(session, key="slack:event:Ev1")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM conversation_ref")).scalar() == 0
+    engine.dispose()

@@ -271,11 +271,11 @@ class _CrashingPublisher(SlackPublisher):
         super().__init__(client, channel)
         self.survive = survive
 
-    def post(self, message, *, thread):
+    def post(self, message, *, thread, key):
         if self.survive == 0:
             raise ConnectionError("the process died")
         self.survive -= 1
-        return super().post(message, thread=thread)
+        return super().post(message, thread=thread, key=key)
 
 
 def test_a_crash_mid_post_resumes_in_the_same_thread_without_reposting(programme, standin) -> None:

@@ -13,6 +13,7 @@ from bot.slack.blocks import render_messages
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
+METADATA_TYPE = "digibot_summary_part"
 
 
 class SlackPublisher:
@@ -25,15 +26,34 @@ class SlackPublisher:
     def render(self, part: Reply) -> list[dict]:
         return render_messages(part)
 
-    def post(self, message: dict, *, thread: str | None) -> str:
+    def post(self, message: dict, *, thread: str | None, key: str) -> str:
         response = self.client.chat_postMessage(
             channel=self.channel,
             thread_ts=thread,
             unfurl_links=False,
             unfurl_media=False,
+            metadata={"event_type": METADATA_TYPE, "event_payload": {"key": key}},
             **message,
         )
         return response["ts"]
+
+    def find(self, key: str, *, thread: str | None) -> str | None:
+        """Look for the message in the channel (or the thread) by the key in its metadata."""
+        if thread:
+            found = self.client.conversations_replies(
+                channel=self.channel, ts=thread, include_all_metadata=True, limit=1000
+            )
+        else:
+            found = self.client.conversations_history(
+                channel=self.channel, include_all_metadata=True, limit=50
+            )
+        for message in found.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") != METADATA_TYPE:
+                continue
+            if metadata.get("event_payload", {}).get("key") == key:
+                return message["ts"]
+        return None
 
     def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
         response = self.client.files_upload_v2(

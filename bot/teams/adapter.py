@@ -340,12 +340,15 @@ class TeamsPublisher:
     def render(self, part: Reply) -> list[dict]:
         return [cards.activity(content) for content in cards.render_cards(part)]
 
-    def post(self, message: dict, *, thread: str | None) -> str:
+    def post(self, message: dict, *, thread: str | None, key: str) -> str:
         conversation = f"{self.channel};messageid={thread}" if thread else self.channel
         return self.bot.send(self._reference(), message, conversation_id=conversation)
 
+    def find(self, key: str, *, thread: str | None) -> str | None:
+        return None  # a bot cannot read a channel's messages back: a crash may repeat one
+
     def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
-        return self.post(cards.activity(cards.chart_card(png, title)), thread=thread)
+        return self.post(cards.activity(cards.chart_card(png, title)), thread=thread, key="chart")
 
 
 class TeamsMessenger:

@@ -1,0 +1,191 @@
+"""Two real `digibot serve` processes on one database behave as one bot; a process killed
+mid-post is resumed by another without doubling anything."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from itertools import count
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.schedule import due_reminder, due_summary
+from tests.conftest import EXAMPLE, db_url
+from tests.slack_standin import SECRET, SlackClient, SlackStandIn
+from tests.test_slack import _free_port
+
+ZONE = ZoneInfo("Europe/Helsinki")
+LEADERSHIP = "C0LEADERS"
+USERS = {
+    "U0OWNER": "kehitysjohtaja@example.org",
+    "U0ICT": "tietohallintopaallikko@example.org",
+    "U0CISO": "tietoturvapaallikko@example.org",
+}
+
+
+def schedule_due_now() -> tuple[str, str]:
+    """Summary dates and reminder days for which, right now, a summary is owed (missed a
+    little while ago) and a reminder for the next one is owed too."""
+    now = datetime.now(UTC)
+    today = now.astimezone(ZONE).date()
+    midnight = clock(0, 0)
+    for back in range(7):
+        past = today - timedelta(days=back)
+        for ahead in range(8, 60):
+            future = today + timedelta(days=ahead)
+            dates = [(past.month, past.day), (future.month, future.day)]
+            if len(set(dates)) < 2 or not due_summary(now, dates, midnight, ZONE):
+                continue
+            for days in range(ahead, ahead + 30):
+                if due_reminder(now, dates, midnight, ZONE, [days]):
+                    text = ",".join(f"{m:02d}-{d:02d}" for m, d in dates)
+                    return text, str(days)
+    raise AssertionError("no schedule is due now")  # the calendar always has one
+
+
+def environment(standin: SlackStandIn, url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGIBOT_"))}
+    return {
+        **env, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": f"{standin.url}/api/", "DIGIBOT_LEADERSHIP_CHANNEL": LEADERSHIP,
+        "DIGIBOT_LANGUAGE": "en", "DIGIBOT_SUMMARY_TIME": "00:00", **extra,
+    }  # fmt: skip
+
+
+def digibot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def serve(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"], env={**env, "DIGIBOT_PORT": str(port)}, cwd=cwd,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return process, f"http://127.0.0.1:{port}"
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(process.stdout.read())
+
+
+def main_messages(standin: SlackStandIn) -> list[dict]:
+    return [
+        c
+        for c in standin.called("chat.postMessage")
+        if c["channel"] == LEADERSHIP and not c.get("thread_ts")
+    ]
+
+
+def settle(standin: SlackStandIn, seconds: float = 3.0) -> int:
+    """Wait until the stand-in has heard nothing new for a second; how many calls in all."""
+    deadline = time.monotonic() + seconds * 10
+    seen, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(standin.calls)
+        if count != seen:
+            seen, quiet_since = count, time.monotonic()
+        elif time.monotonic() - quiet_since > seconds:
+            return count
+        time.sleep(0.1)
+    return seen
+
+
+@pytest.fixture
+def standin():
+    with SlackStandIn(USERS) as running:
+        yield running
+
+
+def test_two_replicas_post_one_summary_send_each_reminder_once_and_store_each_update_once(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    dates, reminder_days = schedule_due_now()
+    env = environment(
+        standin, db_url(), DIGIBOT_SUMMARY_DATES=dates, DIGIBOT_REMINDER_DAYS=reminder_days
+    )
+    assert digibot("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
+    first, first_url = serve(env, tmp_path)
+    second, second_url = serve(env, tmp_path)
+    try:
+        settle(standin)
+        assert len(main_messages(standin)) == 1  # both ticked at start: one summary
+        direct = [
+            c["channel"] for c in standin.called("chat.postMessage") if c["channel"] != LEADERSHIP
+        ]
+        assert sorted(direct) == sorted(USERS)  # each reachable owner reminded once
+        assert len(standin.called("files.completeUploadExternal")) == 1
+
+        clients = [SlackClient(first_url, standin), SlackClient(second_url, standin)]
+        clients[1]._n = count(1000)  # Slack's trigger ids are unique across replicas
+        for n in range(20):
+            response = clients[n % 2].command(f"status 1.1 on-track {n}% step {n}", user="U0OWNER")
+            assert "Saved" in response.text
+        for client in clients:  # a double click on the form, landing on each replica
+            response = client.submit_form(
+                user="U0OWNER", view_id="V0SAME", measure="2.2", status="done"
+            )
+            assert "Saved" in json.dumps(response.json()) or "already saved" in json.dumps(
+                response.json()
+            )
+        exported = json.loads(digibot("export", "--history", env=env, cwd=tmp_path).stdout)
+        updates = {m["id"]: m["updates"] for m in exported["measures"]}
+        assert [u["progress"] for u in updates["1.1"]] == list(range(20))
+        assert len(updates["2.2"]) == 1
+    finally:
+        for process in (first, second):
+            process.terminate()
+            process.communicate(timeout=20)
+
+
+def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    env = environment(standin, db_url(), DIGIBOT_CLAIM_TIMEOUT="2")
+    assert digibot("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
+    standin.delays["chat.postMessage"] = 0.4  # a slow Slack: the post takes seconds
+    dying = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "summary", "post"], env=env, cwd=tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    standin.wait_for("chat.postMessage", 3, timeout=30)
+    dying.send_signal(signal.SIGKILL)
+    dying.wait(timeout=10)
+    standin.delays.clear()
+    before = len(standin.called("chat.postMessage"))
+    busy = digibot("summary", "post", env=env, cwd=tmp_path)
+    assert busy.returncode == 0 and "being posted right now" in busy.stdout
+    time.sleep(2.5)  # the dead process's claim goes stale
+    resumed = digibot("summary", "post", env=env, cwd=tmp_path)
+    assert resumed.returncode == 0 and "is posted to" in resumed.stdout
+    posted = [c for c in standin.called("chat.postMessage") if c["channel"] == LEADERSHIP]
+    assert len(posted) > before
+    assert len(main_messages(standin)) == 1
+    main_ts = "1.0001"
+    assert all(c["thread_ts"] == main_ts for c in posted[1:])
+    bodies = [c.get("blocks") for c in posted]
+    assert len(set(map(str, bodies))) == len(bodies)  # nothing posted twice
+    assert len(standin.called("files.completeUploadExternal")) == 1
+    again = digibot("summary", "post", env=env, cwd=tmp_path)
+    assert "was already posted" in again.stdout
