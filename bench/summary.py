@@ -8,19 +8,17 @@ Usage: python bench/summary.py [--measures 1000] [--updates 100000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import fill, programme_file  # noqa: E402
 from bot.slack.blocks import render_messages  # noqa: E402
 from handlers.chart import status_chart  # noqa: E402
 from handlers.context import Context  # noqa: E402
@@ -30,44 +28,19 @@ from handlers.summary import build_summary  # noqa: E402
 from handlers.summary_report import summary_parts, title  # noqa: E402
 from storage import summary_runs  # noqa: E402
 from storage.db import make_engine, migrate, session_scope  # noqa: E402
-from storage.models import StatusUpdate  # noqa: E402
 from storage.programme_io import import_file  # noqa: E402
 
 STATUSES = ["not_started", "on_track", "on_track", "at_risk", "delayed", "done", "postponed"]
 
 
 def build(folder: Path, measures: int, updates: int):
-    engine = make_engine(f"sqlite:///{folder / 'bench.db'}")
+    """The same programme and history as bench/load.py, on SQLite."""
+    url = f"sqlite:///{folder / 'bench.db'}"
+    engine = make_engine(url)
     migrate(engine)
-    themes = [
-        {"id": f"T{n}", "name": f"Theme {n}", "baseline": 2.0, "target": 4.0} for n in range(1, 11)
-    ]
-    rows = [
-        {
-            "id": f"{n % 10 + 1}.{n // 10 + 1}",
-            "theme": f"T{n % 10 + 1}",
-            "title": f"Measure number {n} of the benchmark programme",
-            "owner": f"owner{n % 50}@example.org",
-            "start": "2024-09",
-            "due": "2026-12",
-        }
-        for n in range(measures)
-    ]
-    programme = {"programme": {"name": "Benchmark"}, "themes": themes, "measures": rows}
-    path = folder / "programme.yaml"
-    path.write_text(yaml.safe_dump(programme), encoding="utf-8")
     with session_scope(engine) as session:
-        import_file(session, path)
-    rng = random.Random(7)
-    start = datetime(2024, 9, 1, tzinfo=UTC)
-    rows = [
-        {"measure_id": rng.randint(1, measures), "author": "bench", "status": rng.choice(STATUSES),
-         "progress": rng.randint(0, 100), "note": "Benchmark note", "source": "cli",
-         "created_at": start + timedelta(seconds=n * 60)}
-        for n in range(updates)
-    ]  # fmt: skip
-    with engine.begin() as connection:
-        connection.execute(StatusUpdate.__table__.insert(), rows)
+        import_file(session, programme_file(folder, measures))
+    fill(url, measures, updates)
     return engine
 
 

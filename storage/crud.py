@@ -101,22 +101,38 @@ def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles
 
 def set_roles(session: Session, *, measure: Measure, owner: Person, deputies: list[Person]) -> bool:
     """Replace a measure's owner and deputies; True if anything changed."""
-    session.info.pop("roles", None)
     wanted = [(owner.id, "owner")] + [(d.id, "deputy") for d in deputies if d.id != owner.id]
-    existing = session.exec(
-        select(MeasureRole)
-        .where(MeasureRole.measure_id == measure.id)
-        .order_by(col(MeasureRole.position))
-    ).all()
+    return replace_roles(session, measure_id=measure.id, wanted=wanted)
+
+
+def replace_roles(
+    session: Session,
+    *,
+    measure_id: int,
+    wanted: list[tuple[int, str]],
+    existing: list[MeasureRole] | None = None,
+) -> bool:
+    """Make a measure's roles `wanted` ((person id, role), in order); True if anything changed.
+    `existing` spares the query when the caller has loaded them already."""
+    session.info.pop("roles", None)
+    if existing is None:
+        existing = list(
+            session.exec(
+                select(MeasureRole)
+                .where(MeasureRole.measure_id == measure_id)
+                .order_by(col(MeasureRole.position))
+            )
+        )
     if [(r.person_id, r.role) for r in existing] == wanted:
         return False
-    for role in existing:
-        session.delete(role)
-    session.flush()
+    if existing:
+        for role in existing:
+            session.delete(role)
+        session.flush()  # the unique (measure, person) pair may be taken again below
     for position, (person_id, role_name) in enumerate(wanted):
         session.add(
             MeasureRole(
-                measure_id=measure.id, person_id=person_id, role=role_name, position=position
+                measure_id=measure_id, person_id=person_id, role=role_name, position=position
             )
         )
     return True
@@ -222,8 +238,14 @@ def current_updates(
     conditions = [StatusUpdate.measure_id == Measure.id, col(StatusUpdate.withdrawn_at).is_(None)]
     if up_to is not None:
         conditions.append(col(StatusUpdate.id) <= up_to)
+    # ORDER BY … LIMIT 1, not max(): with `up_to`, SQLite would otherwise read the range.
     latest = (
-        select(func.max(StatusUpdate.id)).where(*conditions).correlate(Measure).scalar_subquery()
+        select(StatusUpdate.id)
+        .where(*conditions)
+        .order_by(col(StatusUpdate.id).desc())
+        .limit(1)
+        .correlate(Measure)
+        .scalar_subquery()
     )
     rows = session.exec(
         select(StatusUpdate)

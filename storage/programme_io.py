@@ -467,21 +467,10 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
     session.flush()  # ids for new measures
     for measure, wanted, is_new, changed in pending:
         existing = roles.get(measure.id, [])
-        if [(r.person_id, r.role) for r in existing] != wanted:
-            changed = True
-            if existing:
-                for role in existing:
-                    session.delete(role)
-                session.flush()
-            for position, (person_id, role_name) in enumerate(wanted):
-                session.add(
-                    MeasureRole(
-                        measure_id=measure.id,
-                        person_id=person_id,
-                        role=role_name,
-                        position=position,
-                    )
-                )
+        changed = (
+            crud.replace_roles(session, measure_id=measure.id, wanted=wanted, existing=existing)
+            or changed
+        )
         created += is_new
         updated += changed and not is_new
         unchanged += not changed

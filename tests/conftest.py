@@ -166,7 +166,7 @@ def count_updates(engine: Engine) -> int:
 __all__ = ["COORDINATOR", "DEPUTY", "OWNER", "STRANGER", "count_updates", "crud"]
 
 
-def _record(engine, code: str, status: str, *, progress=None, note="", when) -> None:
+def record(engine, code: str, status: str, *, progress=None, note="", when) -> None:
     with session_scope(engine) as session:
         measure = crud.find_measure(session, code=code)
         crud.append_update(
@@ -206,7 +206,7 @@ def big(engine, tmp_path):
     for n in range(0, 300, 3):
         code = f"{n // 30 + 1}.{n % 30 + 1}"
         status = ["on_track", "delayed", "at_risk", "done"][n % 4]
-        _record(
+        record(
             engine,
             code,
             status,

@@ -19,8 +19,7 @@ import pytest
 
 from handlers.schedule import due_reminder, due_summary
 from tests.conftest import EXAMPLE, db_url
-from tests.slack_standin import SECRET, SlackClient, SlackStandIn
-from tests.test_slack import _free_port
+from tests.slack_standin import SECRET, SlackClient, SlackStandIn, free_port, start_serve
 
 ZONE = ZoneInfo("Europe/Helsinki")
 LEADERSHIP = "C0LEADERS"
@@ -72,22 +71,8 @@ def digibot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 
 def serve(env: dict[str, str], cwd: Path) -> tuple[subprocess.Popen, str]:
-    import httpx
-
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], env={**env, "DIGIBOT_PORT": str(port)}, cwd=cwd,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process, f"http://127.0.0.1:{port}"
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(process.stdout.read())
+    port = free_port()
+    return start_serve(env, cwd, port), f"http://127.0.0.1:{port}"
 
 
 def main_messages(standin: SlackStandIn) -> list[dict]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -24,7 +23,7 @@ from bot.web import create_web_app
 from handlers.messages import Messages
 from storage.db import make_engine
 from tests.conftest import EXAMPLE, count_updates, db_url, unreachable_url
-from tests.slack_standin import SECRET, SlackClient, SlackStandIn, sign
+from tests.slack_standin import SECRET, SlackClient, SlackStandIn, free_port, sign, start_serve
 
 OWNER, DEPUTY, COORDINATOR, STRANGER = "U0OWNER", "U0DEPUTY", "U0COORD", "U0STRANGER"
 USERS = {
@@ -321,12 +320,6 @@ def test_health_answers_200_with_the_database_and_503_without(bot: Running, tmp_
 # --- digibot serve, as a city runs it ---
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(tmp_path, standin: SlackStandIn, port: int):
     env = {
         **os.environ,
@@ -334,23 +327,10 @@ def _serve(tmp_path, standin: SlackStandIn, port: int):
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": f"{standin.url}/api/",
-        "DIGIBOT_PORT": str(port),
         "DIGIBOT_LANGUAGE": "fi",
     }
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(process.stdout.read())
+    return start_serve(env, tmp_path, port)
 
 
 def test_serve_answers_and_a_restart_keeps_the_data(tmp_path, standin: SlackStandIn) -> None:
@@ -359,7 +339,7 @@ def test_serve_answers_and_a_restart_keeps_the_data(tmp_path, standin: SlackStan
         [sys.executable, "-m", "bot.cli", "import", str(EXAMPLE)], cwd=tmp_path,
         env={**os.environ, **env_db}, check=True, capture_output=True,
     )  # fmt: skip
-    port = _free_port()
+    port = free_port()
     process = _serve(tmp_path, standin, port)
     try:
         client = SlackClient(f"http://127.0.0.1:{port}", standin)

@@ -23,9 +23,8 @@ from handlers.render_document import render_html, render_markdown
 from handlers.render_text import render_text
 from handlers.summary_post import post, preview
 from handlers.summary_report import title
-from storage import crud
 from storage.db import session_scope
-from tests.conftest import EXAMPLE, db_url
+from tests.conftest import EXAMPLE, db_url, record
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_blocks import assert_within_slack_limits
 
@@ -54,15 +53,6 @@ def settings_for(standin: SlackStandIn, **extra) -> Settings:
         digibot_language="en",
         **extra,
     )
-
-
-def record(engine, code: str, status: str, *, progress=None, note="", when: datetime) -> None:
-    with session_scope(engine) as session:
-        measure = crud.find_measure(session, code=code)
-        crud.append_update(
-            session, measure_id=measure.id, author="U0OWNER", status=status, progress=progress,
-            note=note, source="slack", created_at=when,
-        )  # fmt: skip
 
 
 def posted_messages(standin: SlackStandIn) -> list[dict]:
