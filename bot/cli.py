@@ -21,12 +21,13 @@ from bot.settings import Settings
 from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
-from storage import crud
+from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import RestoreRefused, export_csv, export_json, restore
-from storage.programme_io import ImportFailed, import_file
+from storage.programme_io import ImportFailed, add_example_updates, import_file
 
 EXAMPLE = Path(storage.__file__).parent / "example_programme.yaml"
+EXAMPLE_UPDATES = Path(storage.__file__).parent / "example_updates.yaml"
 DEMO_DATABASE = "sqlite:///digibot-demo.db"
 DEMO_COORDINATOR = "digikoordinaattori@example.org"
 CONSOLE_USER = "console"
@@ -164,6 +165,8 @@ def _demo(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     with session_scope(engine) as session:
         import_file(session, EXAMPLE)
         crud.add_coordinator(session, ref=DEMO_COORDINATOR, added_by="demo")
+        if summary_runs.max_update_id(session) == 0:
+            add_example_updates(session, EXAMPLE_UPDATES)
     print(t("demo.loaded", path=make_url(url).database or url))
     print(t("demo.try"))
     return console.run(Actor.from_ref(args.as_user or DEMO_COORDINATOR), _context(engine, settings))

@@ -476,3 +476,21 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
         unchanged += not changed
     session.flush()
     return ImportResult(themes=len(themes), created=created, updated=updated, unchanged=unchanged)
+
+
+def add_example_updates(session: Session, path: Path) -> int:
+    """The demo's synthetic history (storage/example_updates.yaml), dated back from today."""
+    from datetime import timedelta
+
+    from storage.models import utcnow
+
+    now = utcnow()
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for row in rows:
+        measure = crud.find_measure(session, code=row["measure"])
+        crud.append_update(
+            session, measure_id=measure.id, author=row["author"], status=row["status"],
+            progress=row.get("progress"), note=row.get("note", ""), source="cli",
+            created_at=now - timedelta(days=row["days_ago"]),
+        )  # fmt: skip
+    return len(rows)

@@ -136,3 +136,11 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(tmp_path: Path) ->
     result = run(["export"], tmp_path, DATABASE_URL=unreachable_url(tmp_path))
     assert result.returncode == 1
     assert "Cannot reach the database" in result.stderr
+
+
+def test_the_demo_shows_a_programme_under_way_and_adds_its_history_once(tmp_path: Path) -> None:
+    first = run(["demo"], tmp_path, "list\n")
+    assert "🔴 2.1" in first.stdout and "⏸️ 6.2" in first.stdout
+    run(["demo"], tmp_path, "")
+    again = run(["demo"], tmp_path, "history 2.1\n")
+    assert again.stdout.count("Delayed") == 1
