@@ -120,6 +120,8 @@ def parse_status_args(rest: str) -> StatusArgs | None:
     if match := _PROGRESS.match(tail):
         progress_text = match.group(1) or match.group(2)
         tail = tail[match.end() :]
+    elif tail.split(None, 1) and tail.split(None, 1)[0].endswith("%"):  # "1e3%", "%": refused
+        progress_text, _, tail = tail.partition(" ")
     return StatusArgs(code, status_word, progress_text, _unquote(tail.strip()))
 
 

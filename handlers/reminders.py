@@ -61,6 +61,8 @@ def send_reminders(
 ) -> ReminderOutcome:
     outcome = ReminderOutcome()
     with session_scope(ctx.engine) as session:
+        if summary_runs.posted_for(session, period=slot.period):
+            return outcome  # posted early by hand: nothing left to remind of
         done = summary_runs.reminded(session, day=day.isoformat())
     for ref, measures in sorted(due_people(ctx).items()):
         if ref in done:

@@ -36,6 +36,7 @@ def remember(
     row.email = email.lower() if email else row.email
     row.updated_at = utcnow()
     session.add(row)
+    session.flush()  # a second turn saving the same conversation at once fails here
 
 
 def forget(session: Session, *, platform: str, conversation_id: str) -> None:

@@ -37,14 +37,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+MIGRATION_LOCK = 7_246_127  # any fixed number: PostgreSQL's advisory lock for migrations
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (run at every start)."""
+    """Bring the schema to the newest Alembic revision (run at every start). Replicas
+    starting together migrate one at a time: an advisory lock on PostgreSQL, SQLite's write
+    lock (taken first with BEGIN IMMEDIATE) on SQLite."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        elif engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -115,9 +115,28 @@ class _LineLoader(yaml.SafeLoader):
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
     mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    # An unquoted `1.10` is the float 1.1 to YAML: ids and names keep the text as typed.
+    for key_node, value_node in node.value:
+        if str(key_node.value) in AS_TYPED:
+            mapping[key_node.value] = _as_typed(value_node, mapping[key_node.value])
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
     return mapping
+
+
+AS_TYPED = frozenset({"id", "theme", "owner", "deputies", "title", "baseline", "target"})
+
+
+def _as_typed(node: yaml.Node, value: object) -> object:
+    if isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+        return [_as_typed(item, v) for item, v in zip(node.value, value, strict=True)]
+    if (
+        isinstance(node, yaml.ScalarNode)
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    ):
+        return node.value
+    return value
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

@@ -33,6 +33,20 @@ def last_posted(session: Session, *, before_period: str | None = None) -> Summar
     ).first()
 
 
+def posted_for(session: Session, *, period: str) -> bool:
+    """Has the period's summary been posted (anywhere)?"""
+    return (
+        session.exec(
+            select(SummaryRun.id).where(
+                SummaryRun.period == period,
+                SummaryRun.attempt == 0,
+                col(SummaryRun.posted_at).is_not(None),
+            )
+        ).first()
+        is not None
+    )
+
+
 def reporting_cutoff(session: Session) -> int | None:
     """Updates after this id are "since the last summary"; None before the first summary."""
     run = last_posted(session)

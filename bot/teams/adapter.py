@@ -41,6 +41,7 @@ from microsoft_agents.hosting.fastapi import (
     jwt_authorization_decorator,
     start_agent_process,
 )
+from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -150,8 +151,14 @@ class TeamsBot:
         await asyncio.to_thread(self._save, row)
 
     def _save(self, row: dict) -> None:
-        with session_scope(self.ctx.engine) as session:
-            conversations.remember(session, **row)
+        for attempt in range(2):  # two turns of one conversation may race to insert it
+            try:
+                with session_scope(self.ctx.engine) as session:
+                    conversations.remember(session, **row)
+                return
+            except IntegrityError:
+                if attempt:
+                    raise
 
     # --- replies ---
 
@@ -202,7 +209,8 @@ class TeamsBot:
             data = (context.activity.value or {}).get("data") or {}
             actor = await self.actor(context)
             values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
-            key = f"teams:form:{data.get('form') or context.activity.id}"
+            a = context.activity
+            key = f"teams:form:{data.get('form') or f'{a.conversation.id}:{a.id}'}"
             result = await asyncio.to_thread(
                 submit_form, actor, self.ctx, measure_code=values["measure"],
                 status_code=values["status"], progress=values["progress"],
@@ -242,7 +250,8 @@ class TeamsBot:
                 )
                 await self.reply(context, outcome)
                 return
-            key = f"teams:message:{context.activity.id}" if context.activity.id else None
+            a = context.activity
+            key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
             reply = await asyncio.to_thread(handle, text, actor, self.ctx, idempotency_key=key)
             await self.reply(context, reply)
 
