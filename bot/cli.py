@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--history", action="store_true", help="include every status update")
     p.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    p.add_argument("--excel", action="store_true", help="CSV with ; and a BOM, for Excel")
     p.set_defaults(run=_export)
 
     p = sub.add_parser("restore", help="load a JSON export with history into an empty database")
@@ -201,8 +202,10 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 def _export(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     engine = _engine(settings)
     with session_scope(engine) as session:
-        write = export_json if args.format == "json" else export_csv
-        text = write(session, history=args.history)
+        if args.format == "json":
+            text = export_json(session, history=args.history)
+        else:
+            text = export_csv(session, history=args.history, excel=args.excel)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol
@@ -93,12 +94,16 @@ def post(
             return Outcome("already" if claim.state == "posted" else "busy", run)
         try:
             count = _post_run(session, ctx, publisher, run, resumed=claim.resumed)
+            summary_runs.finish_run(session, run=run)
+        except summary_runs.LostClaim:  # another process resumed it: it finishes the run
+            log.warning("summary %s: another process took the run over", period)
+            return Outcome("busy", run)
         except Exception as failed:  # the platform gave up after its retries
             log.exception("posting the summary %s failed", period)
             session.rollback()
-            summary_runs.release_run(session, run=run)
+            with suppress(summary_runs.LostClaim):
+                summary_runs.release_run(session, run=run)
             return Outcome("failed", run, reason=str(failed).splitlines()[0][:200])
-        summary_runs.finish_run(session, run=run)
         return Outcome("posted", run, messages=count)
 
 

@@ -205,11 +205,14 @@ CSV_HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-def export_csv(session: Session, *, history: bool) -> str:
-    """Measures with their current state; with `history`, every update instead."""
+def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
+    """Measures with their current state; with `history`, every update instead. `excel`:
+    semicolons and a byte-order mark, as Excel in a Finnish locale opens a file directly."""
     doc = build_export(session, history=history)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    if excel:
+        out.write("\ufeff")
+    writer = _SafeWriter(csv.writer(out, delimiter=";" if excel else ",", lineterminator="\n"))
     if history:
         writer.writerow(CSV_HISTORY_COLUMNS)
         for m in doc.measures:
@@ -230,6 +233,21 @@ def export_csv(session: Session, *, history: bool) -> str:
              c.author if c else "", c.note if c else ""]
         )  # fmt: skip
     return out.getvalue()
+
+
+class _SafeWriter:
+    """User text that a spreadsheet would run as a formula (=, +, -, @ …) gets a leading
+    apostrophe, as OWASP advises: a note must not compute anything on the coordinator's PC."""
+
+    FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+    def __init__(self, writer) -> None:
+        self.writer = writer
+
+    def writerow(self, row: list[str]) -> None:
+        self.writer.writerow(
+            ["'" + c if isinstance(c, str) and c.startswith(self.FORMULA) else c for c in row]
+        )
 
 
 def _cell(value: object) -> str:

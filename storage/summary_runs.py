@@ -129,26 +129,42 @@ def posted_parts(session: Session, *, run_id: int) -> dict[int, str]:
     return {part.seq: part.message_id for part in rows}
 
 
+class LostClaim(Exception):
+    """Another process took the run over (this one was paused past the claim timeout)."""
+
+
+def _renew(session: Session, run: SummaryRun, **values: object) -> None:
+    """Write to the run only while this process still holds it."""
+    held = session.execute(
+        update(SummaryRun)
+        .where(col(SummaryRun.id) == run.id, col(SummaryRun.claimed_by) == run.claimed_by)
+        .values(**values)
+    )
+    if held.rowcount != 1:
+        session.rollback()
+        raise LostClaim(run.id)
+    for key, value in values.items():
+        setattr(run, key, value)
+
+
 def record_part(session: Session, *, run: SummaryRun, seq: int, message_id: str) -> None:
     """Remember a posted message at once, and renew the claim."""
-    session.add(SummaryPart(run_id=run.id, seq=seq, message_id=message_id))
+    values: dict[str, object] = {"claimed_at": utcnow()}
     if seq == 0:
-        run.main_id = message_id
-    run.claimed_at = utcnow()
-    session.add(run)
+        values["main_id"] = message_id
+    _renew(session, run, **values)
+    session.add(SummaryPart(run_id=run.id, seq=seq, message_id=message_id))
     session.commit()
 
 
 def release_run(session: Session, *, run: SummaryRun) -> None:
     """Give up a claim after a failure, so that the next try resumes at once."""
-    run.claimed_at = datetime(1970, 1, 1, tzinfo=UTC)
-    session.add(run)
+    _renew(session, run, claimed_at=datetime(1970, 1, 1, tzinfo=UTC))
     session.commit()
 
 
 def finish_run(session: Session, *, run: SummaryRun) -> None:
-    run.posted_at = utcnow()
-    session.add(run)
+    _renew(session, run, posted_at=utcnow())
     session.commit()
 
 

@@ -30,24 +30,45 @@ USERS = {
 }
 
 
-def schedule_due_now() -> tuple[str, str]:
-    """Summary dates and reminder days for which, right now, a summary is owed (missed a
-    little while ago) and a reminder for the next one is owed too."""
+def summary_due_now() -> str:
+    """A summary date missed a little while ago: owed now."""
     now = datetime.now(UTC)
     today = now.astimezone(ZONE).date()
-    midnight = clock(0, 0)
     for back in range(7):
         past = today - timedelta(days=back)
-        for ahead in range(8, 60):
-            future = today + timedelta(days=ahead)
-            dates = [(past.month, past.day), (future.month, future.day)]
-            if len(set(dates)) < 2 or not due_summary(now, dates, midnight, ZONE):
-                continue
-            for days in range(ahead, ahead + 30):
-                if due_reminder(now, dates, midnight, ZONE, [days]):
-                    text = ",".join(f"{m:02d}-{d:02d}" for m, d in dates)
-                    return text, str(days)
-    raise AssertionError("no schedule is due now")  # the calendar always has one
+        if due_summary(now, [(past.month, past.day)], clock(0, 0), ZONE):
+            return f"{past.month:02d}-{past.day:02d}"
+    raise AssertionError("no summary date is due now")  # a week always has a working day
+
+
+def reminder_due_now() -> tuple[str, str]:
+    """A summary date ahead, and reminder days for which its reminder is owed now."""
+    now = datetime.now(UTC)
+    today = now.astimezone(ZONE).date()
+    for ahead in range(8, 60):
+        future = today + timedelta(days=ahead)
+        for days in range(ahead, ahead + 30):
+            if due_reminder(now, [(future.month, future.day)], clock(0, 0), ZONE, [days]):
+                return f"{future.month:02d}-{future.day:02d}", str(days)
+    raise AssertionError("no reminder is due now")
+
+
+def run_replicas(env: dict[str, str], cwd: Path):
+    """Two replicas started together; stopped when the block ends."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def running():
+        first, first_url = serve(env, cwd)
+        second, second_url = serve(env, cwd)
+        try:
+            yield first_url, second_url
+        finally:
+            for process in (first, second):
+                process.terminate()
+                process.communicate(timeout=20)
+
+    return running()
 
 
 def environment(standin: SlackStandIn, url: str, **extra: str) -> dict[str, str]:
@@ -103,24 +124,18 @@ def standin():
         yield running
 
 
-def test_two_replicas_post_one_summary_send_each_reminder_once_and_store_each_update_once(
+def test_two_replicas_send_each_reminder_once_store_each_update_once_and_post_one_summary(
     tmp_path: Path, standin: SlackStandIn
 ) -> None:
-    dates, reminder_days = schedule_due_now()
+    ahead, reminder_days = reminder_due_now()
     env = environment(
-        standin, db_url(), DIGIBOT_SUMMARY_DATES=dates, DIGIBOT_REMINDER_DAYS=reminder_days
+        standin, db_url(), DIGIBOT_SUMMARY_DATES=ahead, DIGIBOT_REMINDER_DAYS=reminder_days
     )
     assert digibot("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
-    first, first_url = serve(env, tmp_path)
-    second, second_url = serve(env, tmp_path)
-    try:
-        settle(standin)
-        assert len(main_messages(standin)) == 1  # both ticked at start: one summary
-        direct = [
-            c["channel"] for c in standin.called("chat.postMessage") if c["channel"] != LEADERSHIP
-        ]
-        assert sorted(direct) == sorted(USERS)  # each reachable owner reminded once
-        assert len(standin.called("files.completeUploadExternal")) == 1
+    with run_replicas(env, tmp_path) as (first_url, second_url):
+        settle(standin)  # both ticked at start: each reachable owner reminded once
+        direct = [c["channel"] for c in standin.called("chat.postMessage")]
+        assert sorted(direct) == sorted(USERS)
 
         clients = [SlackClient(first_url, standin), SlackClient(second_url, standin)]
         clients[1]._n = count(1000)  # Slack's trigger ids are unique across replicas
@@ -128,20 +143,22 @@ def test_two_replicas_post_one_summary_send_each_reminder_once_and_store_each_up
             response = clients[n % 2].command(f"status 1.1 on-track {n}% step {n}", user="U0OWNER")
             assert "Saved" in response.text
         for client in clients:  # a double click on the form, landing on each replica
-            response = client.submit_form(
-                user="U0OWNER", view_id="V0SAME", measure="2.2", status="done"
+            answer = json.dumps(
+                client.submit_form(
+                    user="U0OWNER", view_id="V0SAME", measure="2.2", status="done"
+                ).json()
             )
-            assert "Saved" in json.dumps(response.json()) or "already saved" in json.dumps(
-                response.json()
-            )
-        exported = json.loads(digibot("export", "--history", env=env, cwd=tmp_path).stdout)
-        updates = {m["id"]: m["updates"] for m in exported["measures"]}
-        assert [u["progress"] for u in updates["1.1"]] == list(range(20))
-        assert len(updates["2.2"]) == 1
-    finally:
-        for process in (first, second):
-            process.terminate()
-            process.communicate(timeout=20)
+            assert "Saved" in answer or "already saved" in answer
+    exported = json.loads(digibot("export", "--history", env=env, cwd=tmp_path).stdout)
+    updates = {m["id"]: m["updates"] for m in exported["measures"]}
+    assert [u["progress"] for u in updates["1.1"]] == list(range(20))
+    assert len(updates["2.2"]) == 1
+
+    env["DIGIBOT_SUMMARY_DATES"] = summary_due_now()  # a summary missed while both were down
+    with run_replicas(env, tmp_path):
+        settle(standin)
+        assert len(main_messages(standin)) == 1
+        assert len(standin.called("files.completeUploadExternal")) == 1
 
 
 def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
