@@ -13,7 +13,7 @@ from dotenv import load_dotenv
 from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 import storage
 from bot import console, platforms
@@ -49,7 +49,19 @@ def main(argv: list[str] | None = None) -> int:
     command: Callable[[argparse.Namespace, Settings, Messages], int] = args.run
     try:
         return command(args, settings, t)
-    except OperationalError as bad:
+    except ArgumentError as bad:
+        print(t("cli.bad_database_url", reason=bad), file=sys.stderr)
+        return 2
+    except OSError as bad:
+        print(
+            t("cli.file_unreadable", path=bad.filename or "", reason=bad.strerror or bad),
+            file=sys.stderr,
+        )
+        return 1
+    except DBAPIError as bad:
+        if not isinstance(bad, OperationalError):
+            print(t("cli.db_refused", reason=str(bad.orig or bad).splitlines()[0]), file=sys.stderr)
+            return 1
         url = make_url(args.database if getattr(args, "database", None) else settings.database_url)
         reason = str(bad.orig or bad).splitlines()[0]
         print(
@@ -139,9 +151,12 @@ def _context(
 
 
 def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
-    """With chat credentials the bot; without, the demo."""
+    """With chat credentials the bot; without any, the demo; with some, what is missing."""
     if settings.slack_configured or settings.teams_configured:
         return _serve(args, settings, t)
+    if settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token:
+        print(t("slack.missing_credentials"), file=sys.stderr)
+        return 1
     return _demo(args, settings, t)
 
 

@@ -23,6 +23,8 @@ def serve(settings: Settings, engine: Engine) -> int:
         print(t("slack.missing_credentials"), file=sys.stderr)
         return 1
     chat = platforms.build(settings, engine)
+    if not chat.publishers:
+        log.warning("no leadership channel is set: summaries will not be posted")
     ctx = platforms.context(settings, engine, source="schedule")
     Schedule(settings, ctx, chat.publishers, chat.messenger).start()
     slack_http = chat.slack if chat.slack and not settings.slack_app_token else None

@@ -70,6 +70,13 @@ class Settings(BaseSettings):
             raise ValueError("reminder days are whole days from 1 to 90 before a summary")
         return value
 
+    @field_validator("digibot_claim_timeout")
+    @classmethod
+    def _claim_timeout(cls, value: int) -> int:
+        if value < 10:
+            raise ValueError("at least 10 seconds: a live replica must keep its summary run")
+        return value
+
     @field_validator("digibot_language", mode="before")
     @classmethod
     def _language(cls, value: object) -> object:

@@ -3,18 +3,20 @@ submission does. Slack draws them as a modal and an App Home; Teams as a dialog 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from handlers import formatting as fmt
 from handlers import updates
 from handlers.context import Actor, Context
-from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply
+from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.updates import Problem
 from handlers.vocabulary import BY_CODE, STATUSES
 from storage import crud
 from storage.db import session_scope
 from storage.models import Measure, Theme
 
+log = logging.getLogger(__name__)
 OPEN_FORM = "open_form"
 
 
@@ -42,7 +44,15 @@ class Form:
 
 
 def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) -> Form | Reply:
-    """The form for this user, or a reply saying why there is none."""
+    """The form for this user, or a reply saying why there is none (never raises)."""
+    try:
+        return _open(actor, ctx, measure_code)
+    except Exception:
+        log.exception("opening the form failed")
+        return error(ctx.t("db.unavailable"))
+
+
+def _open(actor: Actor, ctx: Context, measure_code: str | None) -> Form | Reply:
     with session_scope(ctx.engine) as session:
         coordinator = updates.is_coordinator(session, actor, ctx)
         ids = None if coordinator else crud.measure_ids_of(session, refs=actor.refs)
@@ -82,7 +92,17 @@ def _groups(measures: list[Measure], themes: dict[int, Theme]) -> tuple[OptionGr
     )
 
 
-def submit_form(
+def submit_form(actor: Actor, ctx: Context, **values) -> Reply | list[Problem]:
+    """Store the update, or say which fields to correct (nothing is stored then). Never
+    raises: a fault is a problem shown in the form, and nothing is saved."""
+    try:
+        return _submit(actor, ctx, **values)
+    except Exception:
+        log.exception("form submission failed")
+        return [Problem("note", ctx.t("db.unavailable"))]
+
+
+def _submit(
     actor: Actor,
     ctx: Context,
     *,
@@ -92,7 +112,6 @@ def submit_form(
     note: str,
     key: str | None,
 ) -> Reply | list[Problem]:
-    """Store the update, or say which fields to correct (nothing is stored then)."""
     t = ctx.t
     with session_scope(ctx.engine) as session:
         if earlier := updates.earlier_delivery(session, key, ctx):
@@ -135,10 +154,8 @@ def home(actor: Actor, ctx: Context) -> Reply:
         if not measures:
             blocks.append(Paragraph(t("list.empty_mine")))
         if updates.is_coordinator(session, actor, ctx):
-            stale = updates.stale_measures(session)
-            roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
-            blocks.append(Heading(t("stale.title", count=len(stale))))
-            lines = tuple(updates.measure_line(m, None, roles[m.id].owner, ctx) for m in stale)
+            lines = updates.stale_lines(session, ctx)
+            blocks.append(Heading(t("stale.title", count=len(lines))))
             blocks.append(Items(lines) if lines else Paragraph(t("stale.none")))
         blocks.append(Hint(t("home.hint", p=ctx.prefix)))
     return Reply(tuple(blocks))

@@ -613,6 +613,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "“{ref}” is neither a user id nor an e-mail address. Example: "
         "digibot coordinator add U0123ABCD or first.last@tornio.fi",
     },
+    "cli.bad_database_url": {
+        "fi": "DATABASE_URL ei kelpaa ({reason}). Esimerkki: sqlite:///digibot.db tai "
+        "postgresql+psycopg://käyttäjä:salasana@palvelin/digibot",
+        "en": "DATABASE_URL is not valid ({reason}). Example: sqlite:///digibot.db or "
+        "postgresql+psycopg://user:password@host/digibot",
+    },
+    "cli.db_refused": {
+        "fi": "Tietokanta ei hyväksynyt tietoja, eikä mitään tallennettu: {reason}",
+        "en": "The database refused the data, and nothing was saved: {reason}",
+    },
     "cli.db_unavailable": {
         "fi": "Tietokantaan {url} ei saada yhteyttä: {reason}",
         "en": "Cannot reach the database {url}: {reason}",

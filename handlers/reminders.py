@@ -47,7 +47,7 @@ class ReminderOutcome:
 def due_people(ctx: Context) -> dict[str, list[Measure]]:
     """Owners and deputies with measures not updated since the last summary."""
     with session_scope(ctx.engine) as session:
-        stale = stale_measures(session)
+        stale = [measure for measure, _ in stale_measures(session)]
         roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
     people: dict[str, list[Measure]] = {}
     for measure in stale:

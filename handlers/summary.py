@@ -100,14 +100,20 @@ def build_summary(
     cutoff: int,
     baseline: int | None,
     as_of: date | None = None,
+    cutoff_at: datetime | None = None,
+    baseline_at: datetime | None = None,
 ) -> Summary:
+    """The programme as it stood at `cutoff` (an update id, and the moment after which a
+    withdrawal no longer changes what was shown), compared with the previous summary."""
     today = as_of or local_today(ctx)
     programme = session.get(Programme, 1)
     themes = sorted(crud.themes(session), key=lambda t: crud.natural_key(t.code))
     measures = sorted(crud.measures(session), key=lambda m: crud.natural_key(m.code))
     ids = [m.id for m in measures]
-    now_state = crud.current_updates(session, measure_ids=ids, up_to=cutoff)
-    before = crud.current_updates(session, measure_ids=ids, up_to=baseline or 0)
+    now_state = crud.current_updates(session, measure_ids=ids, up_to=cutoff, seen_at=cutoff_at)
+    before = crud.current_updates(
+        session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
+    )
     roles = crud.roles_of(session, measure_ids=ids)
     theme_codes = {t.id: t.code for t in themes}
     rows: dict[int, Row] = {}

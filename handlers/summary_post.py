@@ -68,6 +68,7 @@ def preview(ctx: Context, *, period: str | None = None) -> tuple[Summary, list[R
         summary = build_summary(
             session, ctx, period=period, cutoff=summary_runs.max_update_id(session),
             baseline=baseline.cutoff_update_id if baseline else None,
+            baseline_at=baseline.cutoff_at if baseline else None,
         )  # fmt: skip
     return summary, summary_parts(summary, ctx)
 
@@ -113,6 +114,7 @@ def _post_run(
     summary = build_summary(
         session, ctx, period=run.period, cutoff=run.cutoff_update_id,
         baseline=run.baseline_update_id, as_of=date.fromisoformat(run.as_of),
+        cutoff_at=run.cutoff_at, baseline_at=run.baseline_at,
     )  # fmt: skip
     messages = [m for part in summary_parts(summary, ctx) for m in publisher.render(part)]
     done = summary_runs.posted_parts(session, run_id=run.id)

@@ -257,19 +257,28 @@ def measure_line(
     return line
 
 
-def stale_measures(session: Session) -> list[Measure]:
-    """Measures with no update since the last summary; before any summary, with none at all."""
+def stale_measures(session: Session) -> list[tuple[Measure, StatusUpdate | None]]:
+    """Measures with no update since the last summary (before any summary, with none at
+    all), each with its current state."""
     measures = crud.measures(session)
     current = crud.current_updates(session, measure_ids=[m.id for m in measures])
     cutoff = summary_runs.reporting_cutoff(session) or 0
-    stale = [m for m in measures if m.id not in current or current[m.id].id <= cutoff]
-    return sorted(stale, key=lambda m: crud.natural_key(m.code))
+    stale = [
+        (m, current.get(m.id))
+        for m in measures
+        if m.id not in current or current[m.id].id <= cutoff
+    ]
+    return sorted(stale, key=lambda pair: crud.natural_key(pair[0].code))
+
+
+def stale_lines(session: Session, ctx: Context) -> tuple[str, ...]:
+    stale = stale_measures(session)
+    roles = crud.roles_of(session, measure_ids=[m.id for m, _ in stale])
+    return tuple(measure_line(m, update, roles[m.id].owner, ctx) for m, update in stale)
 
 
 def stale_reply(session: Session, ctx: Context) -> Reply:
-    stale = stale_measures(session)
-    if not stale:
+    lines = stale_lines(session, ctx)
+    if not lines:
         return Reply((Paragraph(ctx.t("stale.none")),))
-    roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
-    lines = tuple(measure_line(m, None, roles[m.id].owner, ctx) for m in stale)
-    return Reply((Heading(ctx.t("stale.title", count=len(stale))), Items(lines)))
+    return Reply((Heading(ctx.t("stale.title", count=len(lines))), Items(lines)))

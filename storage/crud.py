@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from storage.models import (
     Coordinator,
@@ -228,14 +228,22 @@ def measures(
 
 
 def current_updates(
-    session: Session, *, measure_ids: Iterable[int], up_to: int | None = None
+    session: Session,
+    *,
+    measure_ids: Iterable[int],
+    up_to: int | None = None,
+    seen_at: datetime | None = None,
 ) -> dict[int, StatusUpdate]:
-    """Each measure's latest update not withdrawn (of those up to the id `up_to`, for the
-    state at an earlier summary): one index seek a measure, never a scan."""
+    """Each measure's latest update not withdrawn: one index seek a measure, never a scan.
+    For the state a summary showed: of the updates up to the id `up_to`, counting those
+    withdrawn only after `seen_at` (leadership saw them)."""
     measure_ids = list(measure_ids)
     if not measure_ids:
         return {}
-    conditions = [StatusUpdate.measure_id == Measure.id, col(StatusUpdate.withdrawn_at).is_(None)]
+    visible = col(StatusUpdate.withdrawn_at).is_(None)
+    if seen_at is not None:
+        visible = or_(visible, col(StatusUpdate.withdrawn_at) > seen_at)
+    conditions = [StatusUpdate.measure_id == Measure.id, visible]
     if up_to is not None:
         conditions.append(col(StatusUpdate.id) <= up_to)
     # ORDER BY … LIMIT 1, not max(): with `up_to`, SQLite would otherwise read the range.

@@ -159,6 +159,14 @@ class SummaryRun(SQLModel, table=True):
     baseline_update_id: int | None = Field(
         default=None, description="the previous summary's cutoff; None: the state at import"
     )
+    cutoff_at: datetime = Field(
+        default_factory=utcnow,
+        sa_column=_utc_column(nullable=False),
+        description="when the run was claimed: updates withdrawn later still count in it",
+    )
+    baseline_at: datetime | None = Field(
+        default=None, sa_column=_utc_column(nullable=True), description="the previous cutoff_at"
+    )
     claimed_by: str
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     posted_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

@@ -92,7 +92,9 @@ def claim_run(
             requested_by=requested_by,
             as_of=as_of,
             cutoff_update_id=max_update_id(session),
+            cutoff_at=now,
             baseline_update_id=baseline.cutoff_update_id if baseline else None,
+            baseline_at=baseline.cutoff_at if baseline else None,
             claimed_by=claimed_by,
             claimed_at=now,
         )

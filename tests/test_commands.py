@@ -290,3 +290,25 @@ def test_an_unreachable_database_says_not_saved_and_never_raises(tmp_path, bot: 
     assert not reply.ok
     assert "database is not available right now: nothing was saved" in broken.pop()
     assert count_updates(bot.ctx.engine) == 0
+
+
+@pytest.mark.parametrize("progress", ["1e3%", "%", "abc%"])
+def test_a_malformed_progress_is_refused_not_kept_as_the_note(bot: ChatBot, progress: str) -> None:
+    assert "whole number from 0 to 100%" in bot.ask(
+        f"status 1.1 on-track {progress} note", as_=OWNER
+    )
+    assert bot.updates() == []
+
+
+def test_stale_shows_each_measures_real_state(bot: ChatBot) -> None:
+    from storage.db import session_scope
+    from storage.summary_runs import claim_run, finish_run
+
+    bot.ask("status 2.1 delayed Vendor late", as_=COORDINATOR)
+    with session_scope(bot.ctx.engine) as session:  # a summary since: 2.1 is stale, but red
+        claim = claim_run(
+            session, period="2025-H1", channel="C", force=False, trigger="test",
+            requested_by="test", claimed_by="test", as_of="2025-04-01",
+        )  # fmt: skip
+        finish_run(session, run=claim.run)
+    assert "🔴 2.1" in bot.ask("stale", as_=COORDINATOR)

@@ -321,3 +321,17 @@ def test_cli_restore_refuses_a_damaged_export_without_traceback(
     empty = make_engine(db_url("empty.db"))
     assert counts(empty) == (0, 0)
     empty.dispose()
+
+
+def test_csv_neutralises_formulas_and_has_an_excel_flavour(programme: Engine) -> None:
+    with session_scope(programme) as session:
+        add_update(session, "1.1", author=OWNER, status="at_risk", progress=None,
+                   note='=HYPERLINK("http://x";"klikkaa")', at=T1)  # fmt: skip
+        plain = export_csv(session, history=False)
+        excel = export_csv(session, history=False, excel=True)
+    [row] = [r for r in csv.DictReader(io.StringIO(plain)) if r["id"] == "1.1"]
+    assert row["note"] == '\'=HYPERLINK("http://x";"klikkaa")'
+    assert excel.startswith("\ufeffid;theme;title;owner")
+    assert [r for r in csv.DictReader(io.StringIO(excel.lstrip("\ufeff")), delimiter=";")][0][
+        "id"
+    ] == "1.1"

@@ -430,3 +430,17 @@ def test_cli_import_errors_in_finnish(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "rivi 11, owner" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_unquoted_yaml_ids_keep_the_text_as_typed(engine: Engine, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "numbers.yaml",
+        "themes:\n  - {id: 1, name: Palvelut}\nmeasures:\n"
+        "  - {id: 1.1, theme: 1, title: Ensimmäinen, owner: a@tornio.fi}\n"
+        "  - {id: 1.10, theme: 1, title: Kymmenes, owner: a@tornio.fi}\n",
+    )
+    result = run_import(engine, path)
+    assert result.created == 2
+    assert title_of(engine, "1.1") == "Ensimmäinen"
+    assert title_of(engine, "1.10") == "Kymmenes"

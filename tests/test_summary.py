@@ -453,3 +453,56 @@ def test_summary_post_without_a_channel_says_so(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 1 and "DIGIBOT_LEADERSHIP_CHANNEL" in result.stderr
+
+
+def test_no_reminders_for_a_period_whose_summary_was_posted_early(programme, standin) -> None:
+    from handlers.reminders import send_reminders
+    from handlers.schedule import summary_slots
+
+    ctx = Context(engine=programme, language="en", now=lambda: datetime(2025, 3, 3, 8, tzinfo=UTC))
+    publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
+    assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"  # March
+    [spring, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
+    outcome = send_reminders(ctx, SlackMessenger(web_client(settings_for(standin))), slot=spring,
+                             day=datetime(2025, 5, 6).date())  # fmt: skip
+    assert outcome.sent == [] and outcome.unreachable == []
+
+
+def test_a_process_that_lost_its_claim_stops_posting(programme, standin) -> None:
+    from sqlalchemy import update
+
+    from storage.models import SummaryRun
+
+    class Overtaken(SlackPublisher):
+        def post(self, message, *, thread, key):
+            posted = super().post(message, thread=thread, key=key)
+            with programme.begin() as connection:  # another process takes the run over
+                connection.execute(update(SummaryRun).values(claimed_by="another:1"))
+            return posted
+
+    ctx = Context(engine=programme, language="en", now=lambda: HELSINKI_0900_20_MAY_2025)
+    publisher = Overtaken(web_client(settings_for(standin)), LEADERSHIP)
+    outcome = post(ctx, publisher, trigger="schedule", requested_by="schedule")
+    assert outcome.state == "busy"
+    assert len(posted_messages(standin)) == 1  # it stopped after the message it had sent
+
+
+def test_an_update_withdrawn_after_a_summary_does_not_rewrite_what_leadership_saw(
+    programme, standin
+) -> None:
+    from storage import crud
+
+    record(programme, "1.1", "delayed", note="Vendor late", when=datetime(2025, 5, 1, tzinfo=UTC))
+    spring = Context(engine=programme, language="en", now=lambda: HELSINKI_0900_20_MAY_2025)
+    publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
+    assert post(spring, publisher, trigger="schedule", requested_by="schedule").state == "posted"
+    with session_scope(programme) as session:  # withdrawn after leadership saw it
+        update_ = crud.current_update(session, measure_id=crud.find_measure(session, code="1.1").id)
+        crud.withdraw(session, update=update_, by="kehitysjohtaja@example.org")
+    autumn = Context(
+        engine=programme, language="en", now=lambda: datetime(2025, 9, 22, 6, tzinfo=UTC)
+    )
+    summary, _ = preview(autumn)
+    assert [(c.row.code, c.before.code, c.row.status.code) for c in summary.changes] == [
+        ("1.1", "delayed", "not_started")
+    ]

@@ -394,3 +394,14 @@ def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_and_icons(
             assert len(command["title"]) <= 32 and len(command["description"]) <= 128
     titles = {c["title"] for c in bot["commandLists"][0]["commands"]}
     assert ("tila" in titles) if language == "fi" else ("status" in titles)
+
+
+def test_the_same_message_id_in_two_chats_is_two_updates(teams: Running) -> None:
+    owner = activity(teams.connector.url, OWNER, text="status 1.1 on-track 10%", id="1700000000001")
+    deputy = activity(
+        teams.connector.url, DEPUTY, text="status 2.1 on-track 20%", id="1700000000001"
+    )
+    teams.send(owner)
+    teams.send(deputy)
+    teams.send(owner)  # a redelivery of the first
+    assert count_updates(teams.engine) == 2

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("requested_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("as_of", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("cutoff_update_id", sa.Integer(), nullable=False),
+        sa.Column("cutoff_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("baseline_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("baseline_update_id", sa.Integer(), nullable=True),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
