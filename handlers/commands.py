@@ -73,6 +73,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
         case "list":
             return _list(rest, actor, ctx)
         case "undo":
+            if key and not _first_delivery(ctx, key):
+                return Reply((Paragraph(ctx.t("undo.repeat")),))
             return _undo(rest, actor, ctx)
         case "stale":
             return _stale(rest, actor, ctx)
@@ -83,6 +85,12 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
         case "help":
             return help_reply(ctx)
     return error(ctx.t("help.short", text=updates.clip(text), p=ctx.prefix))
+
+
+def _first_delivery(ctx: Context, key: str) -> bool:
+    """A platform may deliver a message twice: an undo must withdraw only once."""
+    with session_scope(ctx.engine) as session:
+        return crud.claim_delivery(session, key=key)
 
 
 def help_reply(ctx: Context) -> Reply:

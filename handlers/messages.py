@@ -539,6 +539,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ajalta.",
         "en": "You have no update to measure {id} from the last 24 hours to withdraw.",
     },
+    "undo.repeat": {
+        "fi": "Tämä peruutus on jo tehty; mitään muuta ei peruttu.",
+        "en": "This undo was already done; nothing else was withdrawn.",
+    },
     "undo.now": {"fi": "Tilanne nyt:", "en": "It now stands at:"},
     # --- statuses shown ---
     "status.not_started": {"fi": "Ei aloitettu", "en": "Not started"},

@@ -312,3 +312,12 @@ def test_stale_shows_each_measures_real_state(bot: ChatBot) -> None:
         )  # fmt: skip
         finish_run(session, run=claim.run)
     assert "🔴 2.1" in bot.ask("stale", as_=COORDINATOR)
+
+
+def test_an_undo_delivered_twice_withdraws_once(bot: ChatBot, clock) -> None:
+    bot.ask("status 1.1 on-track 10%", as_=OWNER)
+    clock.advance(minutes=1)
+    bot.ask("status 1.1 on-track 20%", as_=OWNER)
+    assert "Withdrawn" in bot.ask("undo", as_=OWNER, key="teams:message:chat:17")
+    assert "already done" in bot.ask("undo", as_=OWNER, key="teams:message:chat:17")
+    assert [u.withdrawn_at is not None for u in bot.updates()] == [False, True]

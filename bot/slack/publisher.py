@@ -81,6 +81,8 @@ class SlackMessenger:
             found = self.client.users_lookupByEmail(email=ref)["user"]["id"]
         except SlackApiError as failed:
             log.warning("no Slack user for %s: %s", ref, failed.response.get("error"))
+            if failed.response.get("error") != "users_not_found":
+                raise  # a passing fault: the reminder's claim is given back and retried
             found = None
         with self._lock:
             self._ids[ref] = found
