@@ -24,9 +24,10 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    from bot.settings import Settings
+    import os
+
     from storage.db import make_engine
 
-    with make_engine(Settings().database_url).connect() as fresh:
+    with make_engine(os.environ.get("DATABASE_URL", "sqlite:///digibot.db")).connect() as fresh:
         _run(fresh)
         fresh.commit()
