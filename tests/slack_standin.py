@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
+from tests import blockkit
+
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
@@ -38,6 +40,8 @@ class SlackStandIn:
         self.delays: dict[str, float] = {}
         self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
+        self.invalid: list[str] = []
+        """Payloads that break Block Kit (tests/blockkit.py): the stand-in fails the test."""
         self._ts = count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -51,9 +55,11 @@ class SlackStandIn:
         self._thread.start()
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if error is None and self.invalid:
+            raise AssertionError("the bot sent invalid Block Kit:\n" + "\n".join(self.invalid))
 
     def fail(
         self, method: str, status: int, retry_after: int | None = None, after: int = 0
@@ -158,11 +164,15 @@ class SlackStandIn:
                     payload = json.loads(raw or "{}")
                 else:
                     payload = dict(parse_qsl(raw))
+                method = self.path.removeprefix("/api/")
                 if self.path.startswith("/response/"):
+                    method = "response_url"
+                with standin._lock:
+                    standin.invalid += blockkit.problems(method, payload)
+                if method == "response_url":
                     with standin._lock:
                         standin.responses.append(payload)
                     return self._send(200, {"ok": True})
-                method = self.path.removeprefix("/api/")
                 time.sleep(standin.delays.get(method, 0))  # a slow Slack
                 with standin._lock:
                     standin.calls.append((method, payload))
