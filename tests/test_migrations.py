@@ -159,3 +159,52 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
         assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM conversation_ref")).scalar() == 0
     engine.dispose()
+
+
+def _alembic(engine, action: str, revision: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+
+def _tables(engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_every_migration_goes_down_and_up_again_stairway() -> None:
+    """Each revision's downgrade undoes its upgrade: step up one, down one, up again, at
+    every step from the empty database to head; then all the way down leaves nothing."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS, make_engine
+    from tests.conftest import db_url
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()][::-1]
+    assert len(revisions) >= 4
+    engine = make_engine(db_url("stairway.db"))
+    before: set[str] = set()
+    for revision in revisions:
+        _alembic(engine, "upgrade", revision)
+        after = _tables(engine)
+        assert after >= before, revision
+        _alembic(engine, "downgrade", "-1")
+        assert _tables(engine) == before, f"downgrade of {revision} left {_tables(engine) - before}"
+        _alembic(engine, "upgrade", revision)
+        assert _tables(engine) == after, revision
+        before = after
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+    _alembic(engine, "downgrade", "base")
+    assert _tables(engine) == set()
+    engine.dispose()
