@@ -139,6 +139,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Toimenpiteiden tilat teemoittain",
         "en": "Status of the measures by theme",
     },
+    "summary.chart_alt_numbers": {
+        "fi": "{title}. Toimenpiteiden määrät tiloittain: {themes}.",
+        "en": "{title}. Measures per status: {themes}.",
+    },
     "summary.changes_first": {
         "fi": "Muutokset ohjelman tuonnin jälkeen",
         "en": "Changes since the programme was imported",
