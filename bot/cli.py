@@ -323,11 +323,11 @@ def _teams_package(args: argparse.Namespace, settings: Settings, t: Messages) ->
     if not bot_id:
         print(t("cli.teams_bot_id"), file=sys.stderr)
         return 1
-    if not valid_bot_id(bot_id):
-        print(t("cli.teams_bad_bot_id", bot_id=bot_id), file=sys.stderr)
-        return 1
+    problems = [] if valid_bot_id(bot_id) else [t("cli.teams_bad_bot_id", bot_id=bot_id)]
     if not valid_host(args.host):
-        print(t("cli.teams_bad_host", host=args.host), file=sys.stderr)
+        problems.append(t("cli.teams_bad_host", host=args.host))
+    if problems:  # refused before upload, where the manifest would fail
+        print("\n".join(problems), file=sys.stderr)
         return 1
     args.output.write_bytes(build_package(bot_id=bot_id, host=args.host, t=t))
     print(t("cli.teams_package", path=args.output))

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from bot.cli import main
 from bot.web import create_web_app
 from handlers.messages import Messages
+from tests.test_slack import start_server
 
 BOT_ID = "00000000-0000-0000-0000-0000000b0700"
 
@@ -62,10 +65,30 @@ def test_a_bot_id_that_is_not_a_guid_is_refused_in_the_operators_language(
     assert not output.exists()
 
 
+def test_both_faults_are_told_at_once(tmp_path, capsys) -> None:
+    args = ["teams-package", "--bot-id", "app", "--host", "https://x.fi/", "--output", "a.zip"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "GUID" in err and "palvelimen nimi" in err and "Traceback" not in err
+
+
 def test_a_bot_id_from_the_environment_is_checked_too(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID", "not-a-guid")
     code = main(["teams-package", "--host", "bot.tornio.fi", "--output", str(tmp_path / "a.zip")])
     assert code == 1 and "not-a-guid" in capsys.readouterr().err
+
+
+@contextmanager
+def serving(engine, language: str = "fi", **options) -> Iterator[httpx.Client]:
+    """The app as `digibot serve` runs it, under uvicorn on a free local port."""
+    app = create_web_app(engine, slack=None, messages=Messages(language), **options)
+    server, thread, url = start_server(app)
+    try:
+        with httpx.Client(base_url=url) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 class _Page(HTMLParser):
@@ -125,16 +148,16 @@ def test_the_manifests_links_are_pages_the_bot_serves_in_both_languages(
     tmp_path, engine, language
 ) -> None:
     urls = _manifest_urls(tmp_path, "bot.tornio.fi:8443")
-    app = create_web_app(
-        engine, slack=None, messages=Messages("fi"), privacy_contact="tietosuoja@tornio.fi"
-    )
-    client = TestClient(app)
-    paths = set()
-    for key, url in urls.items():
-        parts = urlsplit(url)
-        assert parts.scheme == "https" and parts.netloc == "bot.tornio.fi:8443"
-        paths.add(parts.path)
-        response = client.get(parts.path, params={"lang": language} if language == "en" else {})
+    paths, responses = set(), {}
+    with serving(engine, privacy_contact="tietosuoja@tornio.fi") as client:
+        for key, url in urls.items():
+            parts = urlsplit(url)
+            assert parts.scheme == "https" and parts.netloc == "bot.tornio.fi:8443"
+            paths.add(parts.path)
+            query = {"lang": language} if language == "en" else {}
+            responses[key] = (parts, client.get(parts.path, params=query))
+    for key, (parts, response) in responses.items():
+        url = urls[key]
         assert response.status_code == 200, url
         assert response.headers["content-type"].startswith("text/html")
         page = _parse(response.text)
@@ -150,27 +173,27 @@ def test_the_manifests_links_are_pages_the_bot_serves_in_both_languages(
 
 
 def test_english_by_accept_language_and_the_configured_default(engine) -> None:
-    finnish_default = TestClient(create_web_app(engine, slack=None, messages=Messages("fi")))
-    english_default = TestClient(create_web_app(engine, slack=None, messages=Messages("en")))
     wants_english = {"Accept-Language": "en-GB,en;q=0.9,fi;q=0.5"}
-    assert '<html lang="en">' in finnish_default.get("/privacy", headers=wants_english).text
-    page = finnish_default.get("/privacy", headers={"Accept-Language": "de-DE, sv;q=0.8"})
-    assert '<html lang="fi">' in page.text  # nothing we speak: the configured default
-    assert '<html lang="en">' in english_default.get("/privacy").text
-    page = english_default.get("/privacy?lang=fi", headers=wants_english)
-    assert '<html lang="fi">' in page.text  # an explicit choice wins over the browser's
-    assert "Accept-Language" in page.headers.get("vary", "")
+    with serving(engine, "fi") as finnish_default:
+        assert '<html lang="en">' in finnish_default.get("/privacy", headers=wants_english).text
+        page = finnish_default.get("/privacy", headers={"Accept-Language": "de-DE, sv;q=0.8"})
+        assert '<html lang="fi">' in page.text  # nothing we speak: the configured default
+    with serving(engine, "en") as english_default:
+        assert '<html lang="en">' in english_default.get("/privacy").text
+        page = english_default.get("/privacy?lang=fi", headers=wants_english)
+        assert '<html lang="fi">' in page.text  # an explicit choice wins over the browser's
+        assert "Accept-Language" in page.headers.get("vary", "")
 
 
 def test_without_a_contact_the_notice_says_so(engine) -> None:
-    client = TestClient(create_web_app(engine, slack=None, messages=Messages("en")))
-    text = " ".join(_parse(client.get("/privacy").text).text)
+    with serving(engine, "en") as client:
+        text = " ".join(_parse(client.get("/privacy").text).text)
     assert "DIGIBOT_PRIVACY_CONTACT" in text and "not been set" in text
 
 
 def test_the_contact_is_text_not_markup(engine) -> None:
     contact = '<script>alert(1)</script> "Tietosuoja" & co'
-    app = create_web_app(engine, slack=None, messages=Messages("en"), privacy_contact=contact)
-    response = TestClient(app).get("/privacy")
+    with serving(engine, "en", privacy_contact=contact) as client:
+        response = client.get("/privacy")
     assert "<script>" not in response.text and "&lt;script&gt;" in response.text
     assert contact in " ".join(_parse(response.text).text)
