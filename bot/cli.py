@@ -317,11 +317,17 @@ def _remind(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 
 
 def _teams_package(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
-    from bot.teams.package import build_package
+    from bot.teams.package import build_package, valid_bot_id, valid_host
 
     bot_id = args.bot_id or settings.teams_client_id
     if not bot_id:
         print(t("cli.teams_bot_id"), file=sys.stderr)
+        return 1
+    problems = [] if valid_bot_id(bot_id) else [t("cli.teams_bad_bot_id", bot_id=bot_id)]
+    if not valid_host(args.host):
+        problems.append(t("cli.teams_bad_host", host=args.host))
+    if problems:  # refused before upload, where the manifest would fail
+        print("\n".join(problems), file=sys.stderr)
         return 1
     args.output.write_bytes(build_package(bot_id=bot_id, host=args.host, t=t))
     print(t("cli.teams_package", path=args.output))

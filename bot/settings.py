@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     digibot_summary_dates: Annotated[list[str], NoDecode] = ["05-20", "09-20"]
     digibot_summary_time: str = "09:00"
     digibot_reminder_days: Annotated[list[int], NoDecode] = [14, 3]
+    digibot_privacy_contact: str | None = None
+    """Whom the privacy notice (/privacy) tells people to ask: an e-mail address or a name."""
 
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"

@@ -1,4 +1,5 @@
-"""The one ASGI app: `/health`, Slack's `/slack/events` and Teams' `/api/messages`."""
+"""The one ASGI app: `/health`, Slack's `/slack/events`, Teams' `/api/messages`, and the
+`/about` and `/privacy` pages the Teams app manifest links to."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import pages
 from handlers.messages import Messages
 
 if TYPE_CHECKING:
@@ -24,7 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def create_web_app(
-    engine: Engine, *, slack: App | None, messages: Messages, teams: TeamsBot | None = None
+    engine: Engine,
+    *,
+    slack: App | None,
+    messages: Messages,
+    teams: TeamsBot | None = None,
+    privacy_contact: str | None = None,
 ) -> Starlette:
     def database_answers() -> bool:
         try:
@@ -62,6 +69,7 @@ def create_web_app(
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if teams is not None:
         routes.append(teams.route())
+    routes += pages.routes(messages.language, privacy_contact=privacy_contact)
     app = Starlette(routes=routes)
     if teams is not None:  # what the per-route JWT check validates tokens against
         app.state.agent_configuration = teams.auth_config

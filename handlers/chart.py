@@ -6,17 +6,9 @@ from __future__ import annotations
 import io
 
 from handlers.context import Context
+from handlers.status_style import STYLES
 from handlers.summary import Summary
 from handlers.vocabulary import STATUSES
-
-COLOURS = {
-    "not_started": "#c8ccd0",
-    "on_track": "#2e9e4f",
-    "at_risk": "#f2c12e",
-    "delayed": "#d64541",
-    "done": "#1f4e79",
-    "postponed": "#8e7cc3",
-}
 
 
 def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
@@ -34,8 +26,10 @@ def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
     left = [0] * len(themes)
     for status in STATUSES:
         counts = [sum(1 for r in s.rows if r.status == status) for s in themes]
-        axes.barh(labels, counts, left=left, color=COLOURS[status.code],
-                  label=ctx.t(f"status.{status.code}"))  # fmt: skip
+        style = STYLES[status.code]  # a pattern as well as a colour: readable in black and white
+        axes.barh(labels, counts, left=left, label=ctx.t(f"status.{status.code}"),
+                  color=style.colour if style.filled else "white", hatch=style.hatch,
+                  edgecolor="white" if style.filled else style.colour, linewidth=1)  # fmt: skip
         left = [a + b for a, b in zip(left, counts, strict=True)]
     axes.invert_yaxis()
     axes.set_xlabel(ctx.t("summary.col.count"))

@@ -139,6 +139,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Toimenpiteiden tilat teemoittain",
         "en": "Status of the measures by theme",
     },
+    "summary.chart_alt_numbers": {
+        "fi": "{title}. Toimenpiteiden määrät tiloittain: {themes}.",
+        "en": "{title}. Measures per status: {themes}.",
+    },
     "summary.changes_first": {
         "fi": "Muutokset ohjelman tuonnin jälkeen",
         "en": "Changes since the programme was imported",
@@ -342,6 +346,138 @@ MESSAGES: dict[str, dict[str, str]] = {
         "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.",
         "en": "Give the bot's app id (--bot-id) or set "
         "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.",
+    },
+    "cli.teams_bad_bot_id": {
+        "fi": "Botin sovellustunnus on GUID, esim. 00000000-0000-0000-0000-000000000000; "
+        "”{bot_id}” ei ole. Katso se Entra ID:n sovelluksen rekisteröinnistä (--bot-id).",
+        "en": "The bot's app id is a GUID, e.g. 00000000-0000-0000-0000-000000000000; "
+        "“{bot_id}” is not. Find it in the Entra ID app registration (--bot-id).",
+    },
+    # --- the about and privacy pages (bot/pages.py) ---
+    "page.nav": {"fi": "Sivut", "en": "Pages"},
+    "page.other_language": {"fi": "In English", "en": "Suomeksi"},
+    "page.about.link": {"fi": "Tietoa botista", "en": "About the bot"},
+    "page.privacy.link": {"fi": "Tietosuojaseloste", "en": "Privacy notice"},
+    "page.about.title": {
+        "fi": "Digibot — digiohjelman seurantabotti",
+        "en": "Digibot — the digital programme's follow-up bot",
+    },
+    "page.about.what": {
+        "fi": "Digibot on chat-botti, jolla kaupunki seuraa digiohjelmansa toimenpiteitä. "
+        "Toimenpiteiden vastuuhenkilöt kirjaavat tilanteen Teamsissa tai Slackissa, ja botti "
+        "koostaa kirjauksista katsauksen, joka raportoidaan kaupunginhallitukselle kahdesti "
+        "vuodessa.",
+        "en": "Digibot is a chat bot with which the city follows up the measures of its "
+        "digital programme. The measures' owners record their status in Teams or Slack, and "
+        "the bot writes the summary that is reported to the city board twice a year.",
+    },
+    "page.about.how": {
+        "fi": "Kirjoita botille ohje (Slackissa /digi ohje), niin näet komennot esimerkein.",
+        "en": "Write help to the bot (in Slack /digi help) to see the commands with examples.",
+    },
+    "page.about.source": {
+        "fi": "Digibot on avointa lähdekoodia (MIT-lisenssi), ja kaupunki ajaa sitä omalla "
+        "palvelimellaan.",
+        "en": "Digibot is open source (MIT licence), and the city runs it on its own server.",
+    },
+    "page.terms.title": {"fi": "Käyttöehdot", "en": "Terms of use"},
+    "page.terms.use": {
+        "fi": "Botti on kaupungin työväline digiohjelman toimenpiteiden seurantaan. Kirjaa "
+        "siihen vain toimenpiteiden tilannetietoa; älä kirjoita huomioihin henkilötietoja tai "
+        "salassa pidettävää tietoa.",
+        "en": "The bot is the city's tool for following up the digital programme's measures. "
+        "Record only the status of measures in it; do not write personal data or confidential "
+        "information in the notes.",
+    },
+    "page.terms.visible": {
+        "fi": "Kirjaukset näkyvät ohjelman digikoordinaattoreille ja johtoryhmälle, ja niistä "
+        "kootaan kaupunginhallitukselle raportoitava katsaus. Kirjauksia ei muuteta "
+        "jälkikäteen: perutusta päivityksestä jää merkintä tarkastuslokiin.",
+        "en": "What you record is seen by the programme's coordinators and leadership, and the "
+        "summary reported to the city board is written from it. Nothing recorded is changed "
+        "afterwards: a withdrawn update stays in the audit trail, marked withdrawn.",
+    },
+    "page.privacy.title": {"fi": "Tietosuojaseloste", "en": "Privacy notice"},
+    "page.privacy.intro": {
+        "fi": "Tämä seloste kertoo, mitä tietoja digiohjelman seurantabotti (Digibot) "
+        "tallentaa, miksi ja kuinka kauan, ja keneltä voit kysyä niistä. Rekisterinpitäjä on "
+        "kaupunki, joka käyttää bottia.",
+        "en": "This notice says what the digital programme's follow-up bot (Digibot) stores, "
+        "why and for how long, and whom to ask about it. The controller is the city that runs "
+        "the bot.",
+    },
+    "page.privacy.stored": {"fi": "Mitä tietoja tallennetaan", "en": "What is stored"},
+    "page.privacy.stored.updates": {
+        "fi": "Toimenpiteiden tilannepäivitykset: tila, edistyminen ja huomio sekä päivityksen "
+        "tekijä ja aika. Perututkin päivitykset säilyvät, perutuiksi merkittyinä.",
+        "en": "The measures' status updates: status, progress and note, with the update's "
+        "author and time. Withdrawn updates are kept too, marked withdrawn.",
+    },
+    "page.privacy.stored.people": {
+        "fi": "Toimenpiteiden vastuu- ja varahenkilöiden sekä digikoordinaattoreiden Slack- ja "
+        "Teams-käyttäjätunnukset ja sähköpostiosoitteet.",
+        "en": "The Slack and Teams user ids and e-mail addresses of the measures' owners and "
+        "deputies and of the coordinators.",
+    },
+    "page.privacy.stored.conversations": {
+        "fi": "Teams-keskustelujen viittaukset (keskustelun ja käyttäjän tunnisteet), jotta "
+        "botti voi lähettää muistutukset ja katsaukset.",
+        "en": "Teams conversation references (conversation and user identifiers), so that the "
+        "bot can send reminders and summaries.",
+    },
+    "page.privacy.stored.reminders": {
+        "fi": "Muistutusloki: kenelle muistutus lähetettiin ja milloin, jotta kukaan ei saa "
+        "samaa muistutusta kahdesti.",
+        "en": "The reminder log: whom a reminder was sent to and when, so that nobody gets the "
+        "same reminder twice.",
+    },
+    "page.privacy.why": {"fi": "Miksi", "en": "Why"},
+    "page.privacy.why.text": {
+        "fi": "Kaupunginhallitus on päättänyt, että digiohjelman etenemisestä raportoidaan "
+        "kaupunginhallitukselle kahdesti vuodessa talousarvioprosessin yhteydessä. Tietoja "
+        "käytetään vain ohjelman seurantaan ja tähän raportointiin: vastuuhenkilöt kirjaavat "
+        "tilanteen, ja botti muistuttaa heitä ennen katsausta ja koostaa katsauksen.",
+        "en": "The city board decided that the progress of the digital programme is reported "
+        "to the city board twice a year, in connection with the budget process. The data is "
+        "used only for the programme's follow-up and this reporting: owners record the status, "
+        "and the bot reminds them before each summary and writes the summary.",
+    },
+    "page.privacy.retention": {
+        "fi": "Kuinka kauan tietoja säilytetään",
+        "en": "For how long it is kept",
+    },
+    "page.privacy.retention.text": {
+        "fi": "Tiedot säilytetään kaupungin arkistonmuodostus- ja tiedonohjaussuunnitelman "
+        "mukaisesti, sillä katsaukset ovat osa kaupunginhallituksen asiakirjoja. Botti ei muuta "
+        "eikä poista tilannepäivityksiä; ne poistetaan, kun kaupungin arkistosääntöjen mukainen "
+        "säilytysaika päättyy.",
+        "en": "The data is kept as the city's records management and archive rules say, "
+        "because the summaries are part of the city board's records. The bot never changes or "
+        "deletes a status update; the data is removed when the retention period of the city's "
+        "archive rules ends.",
+    },
+    "page.privacy.ask": {"fi": "Keneltä kysyä", "en": "Whom to ask"},
+    "page.privacy.rights": {
+        "fi": "Sinulla on oikeus tietää, mitä tietoja sinusta on tallennettu, ja pyytää "
+        "virheellisten tietojen korjaamista.",
+        "en": "You have the right to know what data about you is stored, and to ask for wrong "
+        "data to be corrected.",
+    },
+    "page.contact.intro": {
+        "fi": "Kysymykset ja pyynnöt tiedoistasi:",
+        "en": "Questions and requests about your data:",
+    },
+    "page.contact.unset": {
+        "fi": "Yhteyshenkilöä ei ole vielä asetettu (botin ylläpitäjä asettaa sen asetuksella "
+        "DIGIBOT_PRIVACY_CONTACT). Kysy siihen asti kaupungin tietosuojavastaavalta.",
+        "en": "A contact has not been set yet (the bot's operator sets it with "
+        "DIGIBOT_PRIVACY_CONTACT). Until then, ask the city's data protection officer.",
+    },
+    "cli.teams_bad_host": {
+        "fi": "--host on palvelimen nimi, jossa digibot serve vastaa, ilman https://-alkua ja "
+        "polkua, esim. bot.tornio.fi tai bot.tornio.fi:8443; ”{host}” ei ole.",
+        "en": "--host is the server name where digibot serve answers, without https:// "
+        "or a path, e.g. bot.tornio.fi or bot.tornio.fi:8443; “{host}” is not.",
     },
     # --- Slack ---
     "slack.view_more": {

@@ -7,6 +7,7 @@ import base64
 import html
 import re
 
+from handlers.messages import Messages
 from handlers.replies import (
     Chart,
     Entry,
@@ -18,6 +19,8 @@ from handlers.replies import (
     Reply,
     Table,
 )
+from handlers.status_style import STYLES
+from handlers.vocabulary import STATUSES
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
@@ -62,6 +65,7 @@ body { font-family: "Segoe UI", Arial, sans-serif; color: #1b1b1b; max-width: 60
 h1 { font-size: 1.6rem; border-bottom: 3px solid #1f4e79; padding-bottom: .3rem; }
 h2 { font-size: 1.25rem; color: #1f4e79; margin-top: 1.8rem; }
 h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+h1, h2, h3 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #c8ccd0; padding: .3rem .45rem; text-align: left;
          vertical-align: top; }
@@ -70,31 +74,31 @@ tr { break-inside: avoid; }
 td.num { text-align: right; white-space: nowrap; }
 ul { padding-left: 1.2rem; }
 .mark { font-weight: bold; }
-.mark.not_started { color: #9aa0a6; } .mark.on_track { color: #2e9e4f; }
-.mark.at_risk { color: #d9a400; } .mark.delayed { color: #d64541; }
-.mark.done { color: #1f4e79; } .mark.postponed { color: #8e7cc3; }
 figure { margin: 1rem 0; }
 figure img { max-width: 100%; }
-"""
+""" + "".join(f".mark.{code} {{ color: {style.colour}; }}\n" for code, style in STYLES.items())
 
 
 def render_html(parts: list[Reply], *, title: str, language: str, chart_png: bytes | None) -> str:
+    t = Messages(language)  # type: ignore[arg-type]
     body: list[str] = []
     for block in (block for part in parts for block in part.blocks):
         match block:
             case Heading(text, level):
-                body.append(f"<h{level}>{_text(text)}</h{level}>")
+                body.append(f"<h{level}>{_text(text, t)}</h{level}>")
             case Paragraph(text):
-                body.append(f"<p>{_text(text)}</p>")
+                body.append(f"<p>{_text(text, t)}</p>")
             case Items(lines):
-                body.append(_list(lines))
+                body.append(_list(lines, t))
             case Entry(text):
-                body.append(_list((text,)))
+                body.append(_list((text,), t))
             case Fields(pairs):
-                rows = "".join(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in pairs)
+                rows = "".join(
+                    f"<tr><th>{_text(k, t)}</th><td>{_text(v, t)}</td></tr>" for k, v in pairs
+                )
                 body.append(f"<table>{rows}</table>")
             case Table(columns, rows):
-                body.append(_table(columns, rows))
+                body.append(_table(columns, rows, t))
             case Chart(alt) if chart_png:
                 data = base64.b64encode(chart_png).decode("ascii")
                 image = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
@@ -105,44 +109,43 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "<main>\n"
         + "\n".join(body)
-        + "\n</body>\n</html>\n"
+        + "\n</main>\n</body>\n</html>\n"
     )
 
 
-def _list(lines: tuple[str, ...]) -> str:
-    return "<ul>" + "".join(f"<li>{_text(line)}</li>" for line in lines) + "</ul>"
+def _list(lines: tuple[str, ...], t: Messages) -> str:
+    return "<ul>" + "".join(f"<li>{_text(line, t)}</li>" for line in lines) + "</ul>"
 
 
-# Status marks drawn with plain glyphs and colour: a printed agenda must not depend on an
-# emoji font being installed.
-_MARKS = {
-    "⚪": ("not_started", "●"),
-    "🟢": ("on_track", "●"),
-    "🟡": ("at_risk", "●"),
-    "🔴": ("delayed", "●"),
-    "✅": ("done", "✓"),
-    "⏸️": ("postponed", "‖"),
-}
-_MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_MARKS, key=len, reverse=True)))
+# Status marks drawn with plain glyphs, each status its own shape as well as its colour: a
+# printed agenda must not depend on an emoji font, on colour print or on colour vision.
+_CODES = {status.mark: status.code for status in STATUSES}
+_MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_CODES, key=len, reverse=True)))
 
 
-def _text(text: str) -> str:
-    """Escaped text, its status marks drawn for print."""
+def _text(text: str, t: Messages) -> str:
+    """Escaped text, its status marks drawn for print and named for screen readers (unless
+    the status word follows the mark already)."""
 
     def mark(match: re.Match) -> str:
-        code, glyph = _MARKS[match.group(0)]
-        return f'<span class="mark {code}" aria-hidden="true">{glyph}</span>'
+        code = _CODES[match.group(0)]
+        word = html.escape(t(f"status.{code}"))
+        shape = STYLES[code].shape
+        if match.string.startswith(f" {word}", match.end()):
+            return f'<span class="mark {code}" aria-hidden="true">{shape}</span>'
+        return f'<span class="mark {code}" role="img" aria-label="{word}">{shape}</span>'
 
     return _MARK.sub(mark, html.escape(text))
 
 
-def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> str:
-    head = "".join(f"<th>{_text(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
+def _table(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...], t: Messages) -> str:
+    head = "".join(f"<th>{_text(c, t)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(_cell(cell, t) for cell in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell(cell: str) -> str:
+def _cell(cell: str, t: Messages) -> str:
     numeric = bool(re.fullmatch(r"\d+|\d+ ?%|—", cell))
-    return f'<td class="num">{_text(cell)}</td>' if numeric else f"<td>{_text(cell)}</td>"
+    return f'<td class="num">{_text(cell, t)}</td>' if numeric else f"<td>{_text(cell, t)}</td>"

@@ -46,12 +46,26 @@ def _main(summary: Summary, ctx: Context) -> Reply:
             tuple((f"{s.mark} {t(f'status.{s.code}')}", str(counts[s.code])) for s in STATUSES),
             tuple(f"{s.mark} {t(f'status.{s.code}')}: {counts[s.code]}" for s in STATUSES),
         ),
-        Chart(t("summary.chart_alt")),
+        Chart(_chart_alt(summary, ctx)),
     ]
     blocks += _changes(summary, ctx)
     blocks += _attention(summary, ctx)
     blocks.append(Hint(t("summary.thread_hint")))
     return Reply(tuple(blocks))
+
+
+def _chart_alt(summary: Summary, ctx: Context) -> str:
+    """The chart in words, with its numbers: the measures per status in each theme."""
+    themes = []
+    for section in (s for s in summary.themes if s.rows):  # the themes the chart draws
+        counts = [
+            f"{ctx.t(f'status.{status.code}')} {n}"
+            for status in STATUSES
+            if (n := sum(1 for row in section.rows if row.status == status))
+        ]
+        themes.append(f"{section.code} {section.name}: {', '.join(counts)}")
+    return ctx.t("summary.chart_alt_numbers", title=ctx.t("summary.chart_alt"),
+                 themes="; ".join(themes))  # fmt: skip
 
 
 def _changes(summary: Summary, ctx: Context) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 from handlers.messages import Messages
@@ -15,6 +16,25 @@ SCHEMA = (
 )
 ACCENT = "#1F4E79"
 COMMANDS = ("status", "show", "list", "history", "undo", "update", "stale", "summary", "help")
+# The pages `digibot serve` answers (bot/pages.py) that the manifest links to.
+PAGES = {"websiteUrl": "/about", "privacyUrl": "/privacy", "termsOfUseUrl": "/about#terms"}
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"(?P<name>{_LABEL}(\.{_LABEL})*)(:(?P<port>[0-9]{{1,5}}))?")
+
+
+def valid_bot_id(value: str) -> bool:
+    """An Entra app id is a GUID; the manifest schema refuses anything else at upload."""
+    return bool(_GUID.fullmatch(value))
+
+
+def valid_host(value: str) -> bool:
+    """A bare DNS name, optionally with a port: no scheme, no path, nothing to escape."""
+    found = _HOST.fullmatch(value)
+    if not found or len(found["name"]) > 253:
+        return False
+    return found["port"] is None or 1 <= int(found["port"]) <= 65535
 
 
 def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> dict:
@@ -27,12 +47,8 @@ def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> 
         "manifestVersion": MANIFEST_VERSION,
         "version": version,
         "id": bot_id,
-        "developer": {
-            "name": "digibot",
-            "websiteUrl": f"https://{host}/",
-            "privacyUrl": f"https://{host}/",
-            "termsOfUseUrl": f"https://{host}/",
-        },
+        "developer": {"name": "digibot"}
+        | {key: f"https://{host}{path}" for key, path in PAGES.items()},
         "name": {"short": "Digibot", "full": t("teams.app.name")},
         "description": {"short": t("teams.app.short"), "full": t("teams.app.full")},
         "icons": {"color": "color.png", "outline": "outline.png"},
@@ -50,7 +66,7 @@ def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> 
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
-        "validDomains": [host],
+        "validDomains": [host.split(":")[0]],  # a domain, without the port
     }
 
 
