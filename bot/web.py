@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http_body import SLACK_MAX_BODY, read_body
 from handlers.messages import Messages
 
 if TYPE_CHECKING:
@@ -23,9 +26,39 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def slack_signature_check(secret: str) -> Callable[[bytes, Mapping[str, str]], bool]:
+    """Slack's signature over the raw body: timestamp a number within five minutes, HMAC
+    matching. Anything unreadable (not UTF-8, a non-ASCII signature) is simply not signed."""
+    verifier = SignatureVerifier(secret)  # an empty secret raises: nothing would be accepted
+
+    def signed(body: bytes, headers: Mapping[str, str]) -> bool:
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        if not signature.isascii():
+            return False
+        try:
+            return verifier.is_valid(body.decode("utf-8"), timestamp, signature)
+        except UnicodeDecodeError:
+            return False
+
+    return signed
+
+
 def create_web_app(
-    engine: Engine, *, slack: App | None, messages: Messages, teams: TeamsBot | None = None
+    engine: Engine,
+    *,
+    slack: App | None,
+    messages: Messages,
+    teams: TeamsBot | None = None,
+    slack_signing_secret: str = "",
 ) -> Starlette:
+    """`slack_signing_secret` is required with `slack`: every request is checked against it
+    before anything reads the payload."""
+    if slack is not None:
+        signed_by_slack = slack_signature_check(slack_signing_secret)
+
     def database_answers() -> bool:
         try:
             with engine.connect() as connection:
@@ -41,11 +74,17 @@ def create_web_app(
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, SLACK_MAX_BODY)
+        if isinstance(body, Response):
+            return body
+        if not signed_by_slack(body, request.headers):
+            log.warning("Slack request refused: not signed with our signing secret")
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
             bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return Response("not UTF-8", status_code=400)
+        except Exception as malformed:  # signed, yet not a payload Bolt can read
+            log.warning("malformed Slack request: %s", type(malformed).__name__)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
         try:
             response = await run_in_threadpool(slack.dispatch, bolt_request)
         except Exception:

@@ -312,9 +312,10 @@ def test_one_process_serves_slack_and_teams_side_by_side(programme, connector) -
         )  # fmt: skip
         slack = build_app(settings, context(settings, programme, source="slack"))
         bot = teams_bot(programme, ANONYMOUS)
-        server, thread, url = start_server(
-            create_web_app(programme, slack=slack, teams=bot, messages=Messages("en"))
+        app = create_web_app(
+            programme, slack=slack, teams=bot, messages=Messages("en"), slack_signing_secret=SECRET
         )
+        server, thread, url = start_server(app)
         try:
             answered = SlackClient(url, slack_api).command(
                 "status 1.1 on-track 10%", user="U0OWNER"
