@@ -18,7 +18,10 @@ TEAMS_MAX_BODY = 4 * 1024 * 1024
 async def read_body(request: Request, limit: int) -> bytes | Response:
     """The body, or the answer to give instead: 413 when it is longer than `limit` (by its
     Content-Length, or else counted as it streams in, chunked), 400 when the client left."""
-    too_large = JSONResponse({"error": "request body too large"}, status_code=413)
+    # Connection: close, or the server would go on receiving (and dropping) the rest
+    too_large = JSONResponse(
+        {"error": "request body too large"}, status_code=413, headers={"Connection": "close"}
+    )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
         return too_large

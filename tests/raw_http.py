@@ -4,6 +4,7 @@ The answer is read as soon as the server gives it, whether or not it read the wh
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 from urllib.parse import urlsplit
@@ -21,7 +22,9 @@ def post(url: str, *, headers: dict[str, str], body: bytes = b"", chunked: bool 
         pieces = [body[i : i + size] for i in range(0, len(body), size)]
         body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
+        # the server may answer and close before the end: its answer is still there to read
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall("\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body)
         response = http.client.HTTPResponse(sock)
         response.begin()
         return response.status, response.read()
