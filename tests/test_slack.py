@@ -199,6 +199,20 @@ def test_anything_not_signed_by_slack_gets_401_before_it_is_parsed(
     assert tracebacks(logged) == []
 
 
+def test_without_a_signing_secret_every_slack_request_is_refused(programme, standin) -> None:
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-test", digibot_language="en")
+    slack = build_app(settings, context(settings, programme, source="slack"))
+    server, thread, url = start_server(
+        create_web_app(programme, slack=slack, messages=Messages("en"))
+    )
+    try:
+        assert SlackClient(url, standin).command("status 1.1 done", user=OWNER).status_code == 401
+        assert count_updates(programme) == 0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
