@@ -2,8 +2,10 @@
 Starlette app as Slack's `/slack/events`, handing text and users to the same handlers.
 
 Incoming requests are JWT-validated by the SDK's per-route decorator (app id, secret and
-tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*); anonymous requests are refused
-unless ANONYMOUS_ALLOWED is set, which is for local testing only."""
+tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*), once we have refused tokens that
+cannot be Microsoft's; anonymous requests are refused unless ANONYMOUS_ALLOWED is set, which
+is for local testing only. Only then is the body read, with a cap, and checked to be an
+activity."""
 
 from __future__ import annotations
 
