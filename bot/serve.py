@@ -42,6 +42,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     app = create_web_app(
         engine, slack=slack_http, teams=chat.teams, messages=t,
         privacy_contact=settings.digibot_privacy_contact,
+        slack_signing_secret=settings.slack_signing_secret or "",
     )  # fmt: skip
     uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
     return 0

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -17,12 +19,37 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import pages
+from bot.http_body import SLACK_MAX_BODY, read_body
 from handlers.messages import Messages
 
 if TYPE_CHECKING:
     from bot.teams.adapter import TeamsBot
 
 log = logging.getLogger(__name__)
+
+
+def slack_signature_check(secret: str) -> Callable[[bytes, Mapping[str, str]], bool]:
+    """Slack's signature over the raw body: timestamp a number within five minutes, HMAC
+    matching. Anything unreadable (not UTF-8, a non-ASCII signature) is simply not signed."""
+    verifier = SignatureVerifier(secret) if secret.strip() else None
+    if verifier is None:
+        log.warning("no Slack signing secret: every request to /slack/events is refused")
+
+    def signed(body: bytes, headers: Mapping[str, str]) -> bool:
+        if verifier is None:
+            return False
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        if not signature.isascii():
+            return False
+        try:
+            return verifier.is_valid(body.decode("utf-8"), timestamp, signature)
+        except UnicodeDecodeError:
+            return False
+
+    return signed
 
 
 def create_web_app(
@@ -32,7 +59,13 @@ def create_web_app(
     messages: Messages,
     teams: TeamsBot | None = None,
     privacy_contact: str | None = None,
+    slack_signing_secret: str = "",
 ) -> Starlette:
+    """Every Slack request is checked against `slack_signing_secret` before anything reads
+    its payload; without one, every Slack request is refused."""
+    if slack is not None:
+        signed_by_slack = slack_signature_check(slack_signing_secret)
+
     def database_answers() -> bool:
         try:
             with engine.connect() as connection:
@@ -48,11 +81,17 @@ def create_web_app(
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        body = await read_body(request, SLACK_MAX_BODY)
+        if isinstance(body, Response):
+            return body
+        if not signed_by_slack(body, request.headers):
+            log.warning("Slack request refused: not signed with our signing secret")
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         try:
             bolt_request = to_bolt_request(request, body)
-        except UnicodeDecodeError:
-            return Response("not UTF-8", status_code=400)
+        except Exception as malformed:  # signed, yet not a payload Bolt can read
+            log.warning("malformed Slack request: %s", type(malformed).__name__)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
         try:
             response = await run_in_threadpool(slack.dispatch, bolt_request)
         except Exception:

@@ -10,19 +10,22 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
 
+from bot.http_body import SLACK_MAX_BODY
 from bot.platforms import context
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.web import create_web_app
 from handlers.messages import Messages
 from storage.db import make_engine
-from tests.conftest import EXAMPLE, count_updates, db_url, unreachable_url
+from tests import raw_http
+from tests.conftest import EXAMPLE, count_updates, db_url, tracebacks, unreachable_url
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn, free_port, sign, start_serve
 
 OWNER, DEPUTY, COORDINATOR, STRANGER = "U0OWNER", "U0DEPUTY", "U0COORD", "U0STRANGER"
@@ -71,7 +74,9 @@ def bot(programme, standin: SlackStandIn) -> Iterator[Running]:
         digibot_language="en",
     )
     slack = build_app(settings, context(settings, programme, source="slack"))
-    app = create_web_app(programme, slack=slack, messages=Messages("en"))
+    app = create_web_app(
+        programme, slack=slack, messages=Messages("en"), slack_signing_secret=SECRET
+    )
     server, thread, url = start_server(app)
     yield Running(SlackClient(url, standin), standin, programme, server, url)
     server.should_exit = True
@@ -130,6 +135,102 @@ def test_forged_unsigned_and_stale_requests_get_401_and_change_nothing(bot: Runn
     assert stale.status_code == 401
     assert count_updates(bot.engine) == 0
     assert bot.standin.called("users.info") == []
+
+
+def _command_body(text: str) -> str:
+    return urlencode({"command": "/digi", "text": text, "user_id": OWNER, "trigger_id": "1.2.3"})
+
+
+def test_oversized_bodies_get_413_before_they_are_read(bot: Running, logged) -> None:
+    body = _command_body("status 1.1 done " + "x" * SLACK_MAX_BODY).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body.decode())}
+    # a declared 300 MB is refused at once: the client sends none of it
+    declared = {**headers, "Content-Length": str(300 * 1024 * 1024)}
+    assert raw_http.post(f"{bot.url}/slack/events", headers=declared)[0] == 413
+    # a chunked body with no Content-Length is counted as it comes
+    assert (
+        raw_http.post(f"{bot.url}/slack/events", headers=headers, body=body, chunked=True)[0] == 413
+    )
+    assert count_updates(bot.engine) == 0 and bot.standin.called("users.info") == []
+    assert tracebacks(logged) == []
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "signature"),
+    [
+        ("application/json", '{"type": "event_callback", "event": ', None),
+        ("application/x-www-form-urlencoded", "payload=garbage", None),
+        ("application/x-www-form-urlencoded", "payload=%7B%22type%22%3A", None),
+        ("application/json", "[]", None),
+        (
+            "application/x-www-form-urlencoded",
+            _command_body("status 1.1 done"),
+            {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"},
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            _command_body("status 1.1 done"),
+            {"X-Slack-Request-Timestamp": "1" * 5000, "X-Slack-Signature": "v0=00"},
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            _command_body("status 1.1 done"),
+            sign(_command_body("status 1.1 on-track")),
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            _command_body("status 1.1 done"),
+            {**sign(_command_body("status 1.1 done")), "X-Slack-Signature": b"v0=\xe9"},
+        ),
+    ],
+    ids=[
+        "unsigned-broken-json", "unsigned-payload-garbage", "unsigned-payload-broken-json",
+        "unsigned-json-array", "timestamp-not-a-number", "timestamp-5000-digits",
+        "signature-of-another-body", "signature-not-ascii",
+    ],
+)  # fmt: skip
+def test_anything_not_signed_by_slack_gets_401_before_it_is_parsed(
+    bot: Running, logged, content_type: str, body: str, signature: dict | None
+) -> None:
+    headers = {"Content-Type": content_type, **(signature or {})}
+    response = bot.slack.http.post("/slack/events", content=body.encode(), headers=headers)
+    assert response.status_code == 401
+    assert count_updates(bot.engine) == 0 and bot.standin.called("users.info") == []
+    assert tracebacks(logged) == []
+
+
+def test_without_a_signing_secret_every_slack_request_is_refused(programme, standin) -> None:
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-test", digibot_language="en")
+    slack = build_app(settings, context(settings, programme, source="slack"))
+    server, thread, url = start_server(
+        create_web_app(programme, slack=slack, messages=Messages("en"))
+    )
+    try:
+        assert SlackClient(url, standin).command("status 1.1 done", user=OWNER).status_code == 401
+        assert count_updates(programme) == 0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", '{"type": "event_callback", "event": '),
+        ("application/json", "[]"),
+        ("application/json", '{"type": "event_callback", "event": []}'),
+        ("application/x-www-form-urlencoded", "payload=garbage"),
+        ("application/x-www-form-urlencoded", "payload=%5B%5D"),
+        ("application/x-www-form-urlencoded", "payload=%7B%22type%22%3A%22block_actions%22%7D"),
+        ("application/x-www-form-urlencoded", "command=%2Fdigi"),
+    ],
+)
+def test_a_signed_but_malformed_payload_never_gets_a_5xx(
+    bot: Running, content_type: str, body: str
+) -> None:
+    response = bot.slack.post(body, content_type)
+    assert response.status_code < 500
+    assert count_updates(bot.engine) == 0
 
 
 # --- the slash command ---
@@ -381,7 +482,7 @@ def test_coordinators_preview_and_post_the_summary_from_slack(
     )  # fmt: skip
     slack = build_app(settings, context(settings, programme, source="slack"))
     server, thread, url = start_server(
-        create_web_app(programme, slack=slack, messages=Messages("en"))
+        create_web_app(programme, slack=slack, messages=Messages("en"), slack_signing_secret=SECRET)
     )
     try:
         client = SlackClient(url, standin)

@@ -3,6 +3,7 @@ posted to /api/messages, replies and look-ups at a local Bot Connector stand-in.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from bot.http_body import TEAMS_MAX_BODY
 from bot.platforms import context
 from bot.settings import Settings
 from bot.slack.app import build_app
@@ -24,7 +26,8 @@ from handlers.schedule import summary_slots
 from handlers.summary_post import post, preview
 from storage import conversations
 from storage.db import session_scope
-from tests.conftest import count_updates
+from tests import raw_http
+from tests.conftest import count_updates, tracebacks
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn
 from tests.teams_standin import (
     CHANNEL,
@@ -248,6 +251,85 @@ def test_production_mode_refuses_requests_without_a_valid_token(
         thread.join(timeout=10)
 
 
+def _token(header: dict, claims: dict, signature: str = "") -> str:
+    """A JWT as a client may forge one: any header, any claims, any signature."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}.{signature}"
+
+
+CLAIMS = {
+    "aud": PRODUCTION["CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"],
+    "iss": "https://api.botframework.com",
+    "serviceurl": "https://smba.trafficmanager.net/emea/",
+    "nbf": 1700000000,
+    "exp": 4100000000,
+}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token({"alg": "none", "typ": "JWT"}, CLAIMS),
+        _token({"alg": "RS256", "typ": "JWT"}, CLAIMS, "c2lnbmF0dXJl"),
+        _token({"alg": "HS256", "typ": "JWT", "kid": "k"}, CLAIMS, "c2lnbmF0dXJl"),
+    ],
+    ids=["alg-none", "no-key-id", "not-rs256"],
+)
+def test_unsigned_tokens_and_tokens_without_a_key_id_get_401(
+    programme, connector, logged, token: str
+) -> None:
+    bot = teams_bot(programme, PRODUCTION)
+    server, thread, url = start_server(
+        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
+    )
+    try:
+        body = activity(connector.url, OWNER, text="status 1.1 done")
+        headers = {"Authorization": f"Bearer {token}"}
+        response = httpx.post(f"{url}/api/messages", json=body, headers=headers, timeout=30)
+        assert response.status_code == 401
+        assert count_updates(programme) == 0 and connector.activities() == []
+        assert tracebacks(logged) == []
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{}", b"[]", b'"message"', b"42", b'{"type": "message"}', b'{"type": "message", "conversa'],
+)
+def test_a_body_that_is_not_an_activity_gets_400_and_changes_nothing(
+    teams: Running, logged, body: bytes
+) -> None:
+    headers = {"Content-Type": "application/json"}
+    response = teams.http.post("/api/messages", content=body, headers=headers)
+    assert response.status_code == 400
+    assert count_updates(teams.engine) == 0 and teams.connector.activities() == []
+    assert tracebacks(logged) == []
+
+
+def test_an_activity_with_a_field_of_the_wrong_type_gets_400(teams: Running) -> None:
+    body = activity(teams.connector.url, OWNER, text="status 1.1 done", timestamp=[])
+    response = teams.send(body)
+    assert response.status_code == 400
+    assert count_updates(teams.engine) == 0 and teams.connector.activities() == []
+
+
+def test_oversized_bodies_get_413_before_they_are_read(teams: Running, logged) -> None:
+    body = activity(teams.connector.url, OWNER, text="status 1.1 done " + "x" * TEAMS_MAX_BODY)
+    raw = json.dumps(body).encode()
+    url = str(teams.http.base_url.join("/api/messages"))
+    headers = {"Content-Type": "application/json"}
+    declared = {**headers, "Content-Length": str(300 * 1024 * 1024)}
+    assert raw_http.post(url, headers=declared)[0] == 413
+    assert raw_http.post(url, headers=headers, body=raw, chunked=True)[0] == 413
+    assert count_updates(teams.engine) == 0 and teams.connector.activities() == []
+    assert tracebacks(logged) == []
+
+
 # --- proactive: the summary and the reminders ---
 
 
@@ -312,9 +394,10 @@ def test_one_process_serves_slack_and_teams_side_by_side(programme, connector) -
         )  # fmt: skip
         slack = build_app(settings, context(settings, programme, source="slack"))
         bot = teams_bot(programme, ANONYMOUS)
-        server, thread, url = start_server(
-            create_web_app(programme, slack=slack, teams=bot, messages=Messages("en"))
+        app = create_web_app(
+            programme, slack=slack, teams=bot, messages=Messages("en"), slack_signing_secret=SECRET
         )
+        server, thread, url = start_server(app)
         try:
             answered = SlackClient(url, slack_api).command(
                 "status 1.1 on-track 10%", user="U0OWNER"

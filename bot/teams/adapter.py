@@ -2,8 +2,10 @@
 Starlette app as Slack's `/slack/events`, handing text and users to the same handlers.
 
 Incoming requests are JWT-validated by the SDK's per-route decorator (app id, secret and
-tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*); anonymous requests are refused
-unless ANONYMOUS_ALLOWED is set, which is for local testing only."""
+tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*), once we have refused tokens that
+cannot be Microsoft's; anonymous requests are refused unless ANONYMOUS_ALLOWED is set, which
+is for local testing only. Only then is the body read, with a cap, and checked to be an
+activity."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import jwt
 from microsoft_agents.activity import (
     Activity,
     ActivityTypes,
@@ -41,10 +44,13 @@ from microsoft_agents.hosting.fastapi import (
     jwt_authorization_decorator,
     start_agent_process,
 )
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.teams import cards
 from handlers.commands import handle, wants_form
 from handlers.context import Actor, Context
@@ -95,8 +101,20 @@ class TeamsBot:
 
     def route(self) -> Route:
         @jwt_authorization_decorator
-        async def messages(request: Request):
-            return await start_agent_process(request, self.app, self.adapter)
+        async def authorized(request: Request) -> Response:
+            body = await read_body(request, TEAMS_MAX_BODY)
+            if isinstance(body, Response):
+                return body
+            if problem := _not_an_activity(body):
+                log.warning("Teams request refused: %s", problem)
+                return JSONResponse({"error": problem}, status_code=400)
+            return await start_agent_process(replayed(request, body), self.app, self.adapter)
+
+        async def messages(request: Request) -> Response:
+            if problem := _unusable_token(request.headers.get("authorization")):
+                log.warning("Teams request refused: %s", problem)
+                return JSONResponse({"error": "invalid token"}, status_code=401)
+            return await authorized(request)
 
         return Route("/api/messages", messages, methods=["POST"])
 
@@ -310,6 +328,42 @@ class TeamsBot:
 
         await self.adapter.continue_conversation_with_claims(self.claims(), continuation, callback)
         return sent["id"]
+
+
+def _unusable_token(authorization: str | None) -> str | None:
+    """Why a bearer token cannot be a Bot Framework token (signed RS256, naming its key),
+    checked before the SDK, which fails on a token without a key id instead of refusing it.
+    No header, or another scheme, is the SDK's to answer."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return "a malformed token"
+    if header.get("alg") != "RS256":
+        return f"a token signed with {str(header.get('alg'))[:20]!r}, not RS256"
+    if not isinstance(header.get("kid"), str) or not header["kid"]:
+        return "a token without a key id"
+    return None
+
+
+def _not_an_activity(body: bytes) -> str | None:
+    """Why a body is not an activity the SDK can take (it answers 500 to `{}` or `[]`)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return "not JSON"
+    if not isinstance(data, dict) or not data.get("type") or not isinstance(data["type"], str):
+        return "not an activity"
+    conversation = data.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        return "an activity without a conversation"
+    try:
+        Activity.model_validate(data)
+    except ValidationError as invalid:
+        return f"an invalid activity ({invalid.error_count()} errors)"
+    return None
 
 
 def _strip_prefix(text: str) -> str:
