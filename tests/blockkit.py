@@ -44,7 +44,7 @@ def block_problems(blocks: list[dict[str, Any]], *, limit: int, where: str) -> l
 def view_problems(view: dict[str, Any], *, where: str) -> list[str]:
     found = []
     try:
-        View(**{**view, "blocks": None}).validate_json()
+        View(**view).validate_json()
     except (SlackObjectFormationError, TypeError) as problem:
         found.append(f"{where}: {problem}")
     blocks = view.get("blocks") or []
