@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlmodel import Session, select
 
 from storage import crud
@@ -102,36 +102,25 @@ def restore(session: Session, raw: str) -> tuple[int, int]:
 
 
 def _load_updates(session: Session, doc: ExportDoc) -> int:
-    """Every update with its own record number (summary runs refer to them); an export of
-    version 1 has none, and the database numbers them in the file's order."""
+    """Every update with its own record number (summary runs refer to them), in one bulk
+    insert; an export of version 1 has none, and the database numbers them in file order."""
     measure_ids = {m.code_key: m.id for m in session.exec(select(Measure))}
-    count = 0
-    for m in doc.measures:
-        for u in m.updates or []:
-            session.add(
-                StatusUpdate(
-                    id=u.id,
-                    measure_id=measure_ids[m.id.lower()],
-                    author=u.author,
-                    status=u.status,
-                    progress=u.progress,
-                    note=u.note,
-                    source=u.source,
-                    created_at=u.time,
-                    withdrawn_at=u.withdrawn_at,
-                    withdrawn_by=u.withdrawn_by,
-                )  # fmt: skip
-            )
-            session.flush()
-            count += 1
-    if session.get_bind().dialect.name == "postgresql" and count:
+    rows = [
+        u.model_dump(exclude={"time"} if u.id else {"time", "id"})
+        | {"created_at": u.time, "measure_id": measure_ids[m.id.lower()]}
+        for m in doc.measures
+        for u in m.updates or []
+    ]
+    if rows:
+        session.execute(insert(StatusUpdate), rows)
+    if rows and session.get_bind().dialect.name == "postgresql":
         session.execute(
             text(
                 "SELECT setval(pg_get_serial_sequence('status_update', 'id'), "
                 "(SELECT max(id) FROM status_update))"
             )
         )
-    return count
+    return len(rows)
 
 
 # --- checking ---
