@@ -138,6 +138,8 @@ def check(raw: str) -> tuple[ExportDoc, ProgrammeFile]:
         ) from None
     if not isinstance(data, dict):
         raise RestoreRefused("invalid", [Problem("-", "restore.not_object", _shown(data))])
+    if "digibot_export" not in data:
+        raise RestoreRefused("invalid", [Problem("digibot_export", "import.required")])
     try:
         doc = ExportDoc.model_validate_json(raw, strict=True)
     except ValidationError as bad:
@@ -369,7 +371,9 @@ class _Values:
             self.person(f"{at}.person_ref", reminder.person_ref)
             self.day(f"{at}.day", reminder.day)
             self.period(f"{at}.period", reminder.period)
-            self.text(f"{at}.measures", reminder.measures, 5000)
+            for code in reminder.measures.split(","):
+                if not CODE.match(code):
+                    self.add(f"{at}.measures", "measures", "import.bad_id", value=code)
         self.unique("conversations", ("platform", "conversation_id"), key=str)
         for i, talk in enumerate(doc.conversations or []):
             at = f"conversations[{i}]"

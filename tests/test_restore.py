@@ -293,6 +293,8 @@ BROKEN = [
     ("conversations[0].kind", "hacker", "restore.not_one_of"),
     ("conversations[0].reference", "{not json", "restore.bad_reference"),
     ("digibot_export", 99, "restore.version"),
+    ("digibot_export", DELETE, "import.required"),
+    ("reminders[0].measures", "2.1,bad id", "import.bad_id"),
     ("history", False, "restore.no_history"),
 ]
 
