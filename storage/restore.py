@@ -14,8 +14,8 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, text
-from sqlmodel import Session, select
+from sqlalchemy import UniqueConstraint, insert, text
+from sqlmodel import Session, SQLModel, select
 
 from storage import crud
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
@@ -46,6 +46,7 @@ NOTE_LIMIT = 3000
 TRIGGERS = ("schedule", "chat", "cli")
 KINDS = ("personal", "channel", "groupChat")
 PLATFORMS = ("slack", "teams")
+STATE_TABLES = {"summary_runs": SummaryRun, "reminders": Reminder, "conversations": ConversationRef}
 PERIOD = re.compile(r"^\d{4}-H[12]$")
 DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 
@@ -194,6 +195,16 @@ def _path(loc: tuple) -> str:
 def _shown(value: Any) -> dict[str, str]:
     shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return {"value": shown if len(shown) <= 60 else shown[:59] + "…"}
+
+
+def _unique_keys(table: type[SQLModel], *, within: str = "") -> list[tuple[str, ...]]:
+    """The table's unique keys (read from the table, so a changed key is checked as it is
+    now); `within`: the column of the entry a section is nested in, left out."""
+    return [
+        tuple(c.name for c in constraint.columns if c.name != within)
+        for constraint in table.__table__.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
 
 
 class _Places(dict):
@@ -346,7 +357,9 @@ class _Values:
             for section in BOT_STATE:
                 if getattr(doc, section) is None:
                     self.add(section, section, "import.required")
-        self.unique("summary_runs", ("period", "channel", "attempt"), key=str)
+        for section, table in STATE_TABLES.items():
+            for names in _unique_keys(table):
+                self.unique(section, names, key=str)
         for i, run in enumerate(doc.summary_runs or []):
             at = f"summary_runs[{i}]"
             self.period(f"{at}.period", run.period)
@@ -361,11 +374,11 @@ class _Values:
             for name in ("channel", "claimed_by", "main_id"):
                 self.text(f"{at}.{name}", getattr(run, name) or "", 300)
             parts = self.data["summary_runs"][i]["parts"]
-            self.unique(f"{at}.parts", "seq", key=str, within=parts)
+            for names in _unique_keys(SummaryPart, within="run_id"):
+                self.unique(f"{at}.parts", names, key=str, within=parts)
             for j, part in enumerate(run.parts):
                 self.at_least(f"{at}.parts[{j}].seq", part.seq, 0)
                 self.text(f"{at}.parts[{j}].message_id", part.message_id, 300)
-        self.unique("reminders", ("person_ref", "day"), key=crud.normalize_ref)
         for i, reminder in enumerate(doc.reminders or []):
             at = f"reminders[{i}]"
             self.person(f"{at}.person_ref", reminder.person_ref)
@@ -374,7 +387,6 @@ class _Values:
             for code in reminder.measures.split(","):
                 if not CODE.match(code):
                     self.add(f"{at}.measures", "measures", "import.bad_id", value=code)
-        self.unique("conversations", ("platform", "conversation_id"), key=str)
         for i, talk in enumerate(doc.conversations or []):
             at = f"conversations[{i}]"
             self.one_of(f"{at}.platform", talk.platform, PLATFORMS)
