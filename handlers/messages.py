@@ -800,8 +800,8 @@ MESSAGES.update(
             "en": "{value} is not a progress from 0 to 100%",
         },
         "restore.out_of_range": {
-            "fi": "{value} on liian pieni",
-            "en": "{value} is too small",
+            "fi": "{value} ei ole sallitulla välillä",
+            "en": "{value} is out of range",
         },
         "restore.not_one_of": {
             "fi": "”{value}” ei kelpaa; sallitut: {allowed}",

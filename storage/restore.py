@@ -47,6 +47,7 @@ TRIGGERS = ("schedule", "chat", "cli")
 KINDS = ("personal", "channel", "groupChat")
 PLATFORMS = ("slack", "teams")
 STATE_TABLES = {"summary_runs": SummaryRun, "reminders": Reminder, "conversations": ConversationRef}
+INT_MAX = 2**31 - 1
 PERIOD = re.compile(r"^\d{4}-H[12]$")
 DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 
@@ -322,7 +323,8 @@ class _Values:
             self.add(path, "-", "restore.bad_period", value=value)
 
     def at_least(self, path: str, value: int | None, least: int) -> bool:
-        if value is not None and value < least:
+        """At least `least`, and no more than the database's integers hold."""
+        if value is not None and not least <= value <= INT_MAX:
             self.add(path, "-", "restore.out_of_range", value=value)
             return False
         return True

@@ -285,6 +285,8 @@ BROKEN = [
     ("summary_runs[0].cutoff_update_id", 99, "restore.unknown_update"),
     ("summary_runs[0].attempt", -1, "restore.out_of_range"),
     ("summary_runs[0].parts[1].seq", 0, "restore.duplicate"),
+    ("summary_runs[0].parts[1].seq", 2**40, "restore.out_of_range"),
+    ("measures[0].updates[0].id", 2**40, "restore.out_of_range"),
     ("summary_runs[0].parts[0].message_id", DELETE, "import.required"),
     ("summary_runs", DELETE, "import.required"),
     ("reminders[0].day", "6.5.2025", "restore.bad_day"),
