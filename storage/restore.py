@@ -32,7 +32,6 @@ from storage.models import (
 from storage.programme_io import (
     CODE,
     MEASURE_FIELDS,
-    MeasureRow,
     ProgrammeFile,
     _Checker,
     _Mapping,
@@ -272,12 +271,14 @@ class _Values:
                 )
             elif row:
                 row.values["added_at"] = doc.measures[i].added_at
-                parsed.measures.append(MeasureRow(i, row.values, row.deputies))
+                parsed.measures.append(row)
             self.updates(doc.measures[i], path, need_ids)
         self.bot_state(max((i for i in ids if i is not None), default=0))
         return parsed
 
-    def unique(self, section: str, name: str, *, key: Any, within: list | None = None) -> None:
+    def unique(
+        self, section: str, name: str | tuple[str, ...], *, key: Any, within: list | None = None
+    ) -> None:
         """Each entry's `name` (or the tuple of names) once in the section."""
         seen: dict[Any, str] = {}
         names = (name,) if isinstance(name, str) else name
