@@ -23,8 +23,9 @@ from handlers.messages import Messages
 from handlers.render_text import render_text
 from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
-from storage.export import RestoreRefused, export_csv, export_json, restore
+from storage.export import export_csv, export_json
 from storage.programme_io import ImportFailed, add_example_updates, import_file
+from storage.restore import RestoreRefused, restore
 
 EXAMPLE = Path(storage.__file__).parent / "example_programme.yaml"
 EXAMPLE_UPDATES = Path(storage.__file__).parent / "example_updates.yaml"
@@ -243,10 +244,14 @@ def _restore(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
         if refused.reason == "not_empty":
             print(t("cli.restore_not_empty", **refused.params), file=sys.stderr)
         else:
-            print(
-                t("cli.restore_invalid", path=path, reason=refused.params["detail"]),
-                file=sys.stderr,
-            )
+            count = len(refused.problems)
+            print(t("cli.restore_invalid", path=path, count=count), file=sys.stderr)
+            for problem in refused.problems:
+                message = t(problem.key, **problem.params)
+                if problem.path != "-":  # "-": the file as a whole
+                    message = t("cli.restore_problem", place=problem.path, message=message)
+                print("  " + message, file=sys.stderr)
+            print(t("cli.restore_how"), file=sys.stderr)
         return 1
     print(t("cli.restore_ok", path=path, measures=measures, updates=updates))
     return 0

@@ -717,10 +717,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "measures. Nothing was changed. Point DATABASE_URL at an empty database.",
     },
     "cli.restore_invalid": {
-        "fi": "{path} ei ole digibotin JSON-vienti historian kanssa ({reason}). Mitään ei "
-        "muutettu. Vienti tehdään: digibot export --format json --history",
-        "en": "{path} is not a digibot JSON export with history ({reason}). Nothing was "
-        "changed. Make one with: digibot export --format json --history",
+        "fi": "{path} ei ole palautettava digibotin JSON-vienti historian kanssa. Mitään ei "
+        "muutettu. {count} virhettä:",
+        "en": "{path} is not a digibot JSON export with history that can be restored. Nothing "
+        "was changed. {count} problems:",
+    },
+    "cli.restore_problem": {"fi": "kohta {place}: {message}", "en": "at {place}: {message}"},
+    "cli.restore_how": {
+        "fi": "Varmuuskopio tehdään: digibot export --format json --history",
+        "en": "Make a backup with: digibot export --format json --history",
     },
     "cli.coordinator_added": {
         "fi": "{ref} on nyt digikoordinaattori.",
@@ -862,6 +867,97 @@ MESSAGES.update(
         "import.unknown_format": {
             "fi": "tunnistan vain .yaml-, .yml- ja .csv-tiedostot",
             "en": "only .yaml, .yml and .csv files are understood",
+        },
+    }
+)
+
+# Restore errors: what was wrong at a place (such as measures[3].due) of a backup. The
+# import's messages (import.*) serve where the check is the import's own.
+MESSAGES.update(
+    {
+        "restore.json_syntax": {
+            "fi": "tiedosto ei ole kelvollista JSONia (rivi {line}, sarake {column})",
+            "en": "the file is not valid JSON (line {line}, column {column})",
+        },
+        "restore.no_history": {
+            "fi": "vienti on tehty ilman historiaa; tee se valitsimella --history",
+            "en": "the export has no history; make it with --history",
+        },
+        "restore.version": {
+            "fi": "tuntematon vientimuodon versio {value}; tämä digibot lukee versiot {known}",
+            "en": "unknown export version {value}; this digibot reads versions {known}",
+        },
+        "restore.unknown_field": {
+            "fi": "tuntematon kenttä",
+            "en": "unknown field",
+        },
+        "restore.not_text": {
+            "fi": "odotettiin tekstiä, saatiin {value}",
+            "en": "expected text, got {value}",
+        },
+        "restore.not_integer": {
+            "fi": "odotettiin kokonaislukua, saatiin {value}",
+            "en": "expected a whole number, got {value}",
+        },
+        "restore.not_number": {
+            "fi": "odotettiin lukua, saatiin {value}",
+            "en": "expected a number, got {value}",
+        },
+        "restore.not_bool": {
+            "fi": "odotettiin true tai false, saatiin {value}",
+            "en": "expected true or false, got {value}",
+        },
+        "restore.not_list": {
+            "fi": "odotettiin listaa [ … ], saatiin {value}",
+            "en": "expected a list [ … ], got {value}",
+        },
+        "restore.not_object": {
+            "fi": "odotettiin oliota {{ … }}, saatiin {value}",
+            "en": "expected an object {{ … }}, got {value}",
+        },
+        "restore.bad_time": {
+            "fi": "”{value}” ei ole aikaleima aikavyöhykkeineen, esim. 2025-04-01T09:30:00Z",
+            "en": "“{value}” is not a time with its zone, e.g. 2025-04-01T09:30:00Z",
+        },
+        "restore.bad_value": {
+            "fi": "arvo {value} ei kelpaa",
+            "en": "the value {value} is not accepted",
+        },
+        "restore.duplicate": {
+            "fi": "{id} on jo kohdassa {first}",
+            "en": "{id} already appears at {first}",
+        },
+        "restore.bad_status": {
+            "fi": "”{value}” ei ole tila; tilat ovat {statuses}",
+            "en": "“{value}” is not a status; the statuses are {statuses}",
+        },
+        "restore.bad_progress": {
+            "fi": "{value} ei ole edistyminen 0–100 %",
+            "en": "{value} is not a progress from 0 to 100%",
+        },
+        "restore.out_of_range": {
+            "fi": "{value} ei ole sallitulla välillä",
+            "en": "{value} is out of range",
+        },
+        "restore.not_one_of": {
+            "fi": "”{value}” ei kelpaa; sallitut: {allowed}",
+            "en": "“{value}” is not accepted; allowed: {allowed}",
+        },
+        "restore.bad_day": {
+            "fi": "”{value}” ei ole päivä muodossa 2025-05-20",
+            "en": "“{value}” is not a day such as 2025-05-20",
+        },
+        "restore.bad_period": {
+            "fi": "”{value}” ei ole kausi; käytä muotoa 2025-H1 tai 2025-H2",
+            "en": "“{value}” is not a period; use 2025-H1 or 2025-H2",
+        },
+        "restore.unknown_update": {
+            "fi": "tilannepäivitystä {value} ei ole historiassa",
+            "en": "status update {value} is not in the history",
+        },
+        "restore.bad_reference": {
+            "fi": "keskusteluviittaus ei ole JSON-olio",
+            "en": "the conversation reference is not a JSON object",
         },
     }
 )

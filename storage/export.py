@@ -1,21 +1,39 @@
-"""Export (open data, backups) and restore.
+"""Export: open data, and backups (`history`) that `storage.restore` loads again.
 
 The JSON export is deterministic: the same data gives byte-identical output (measures by id,
-updates oldest first, no export time), so exports can be diffed and a restore proved."""
+updates oldest first, no export time), so exports can be diffed and a restore proved. A
+backup also carries the bot's own state, read column by column from the tables: summary runs
+and their messages, reminders, Teams conversations; so a restored bot neither posts a summary
+again nor reminds anyone twice. Delivery keys (a platform's retries within minutes) are left
+out: no retry outlives a restore."""
 
 from __future__ import annotations
 
 import csv
 import io
 from datetime import datetime
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
-from sqlmodel import Session, col, select
+from pydantic import AwareDatetime, BaseModel, ConfigDict, create_model
+from sqlmodel import Session, SQLModel, col, select
 
 from storage import crud
-from storage.models import Coordinator, Measure, Person, Programme, StatusUpdate, Theme
+from storage.models import (
+    ConversationRef,
+    Coordinator,
+    Measure,
+    Person,
+    Programme,
+    Reminder,
+    StatusUpdate,
+    SummaryPart,
+    SummaryRun,
+    Theme,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 added update ids and the bot's state; files of version 1 still restore."""
 
 
 class _Strict(BaseModel):
@@ -48,6 +66,8 @@ class ThemeOut(_Strict):
 
 
 class UpdateOut(_Strict):
+    id: int | None = None
+    """The record number, which summary runs refer to; absent in exports of version 1."""
     time: AwareDatetime
     author: str
     status: str
@@ -85,14 +105,51 @@ class MeasureOut(_Strict):
     updates: list[UpdateOut] | None = None
 
 
+def _aware(annotation: Any) -> Any:
+    """A table's datetime as an export's: with its zone."""
+    if annotation is datetime:
+        return AwareDatetime
+    if get_origin(annotation) in (Union, UnionType) and datetime in get_args(annotation):
+        return AwareDatetime | None
+    return annotation
+
+
+def row_model(table: type[SQLModel], *, skip: tuple[str, ...], **extra: Any) -> type[_Strict]:
+    """The export's form of a table's rows, read from its columns, so that a column added
+    to the table is backed up and restored without touching this module. A column with a
+    plain default may be missing from an older backup; any other is required."""
+    fields: dict[str, Any] = {}
+    for name, info in table.model_fields.items():
+        if name not in skip:
+            plain_default = not info.is_required() and info.default_factory is None
+            fields[name] = (_aware(info.annotation), info.default if plain_default else ...)
+    return create_model(f"{table.__name__}Out", __base__=_Strict, **fields, **extra)
+
+
+PartOut = row_model(SummaryPart, skip=("id", "run_id"))
+RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
+ReminderOut = row_model(Reminder, skip=("id",))
+ConversationOut = row_model(ConversationRef, skip=("id",))
+BOT_STATE = ("summary_runs", "reminders", "conversations")
+
+
+def _row(model: type[_Strict], row: SQLModel, **extra: Any) -> Any:
+    columns = type(row).model_fields
+    return model(**{n: getattr(row, n) for n in model.model_fields if n in columns}, **extra)
+
+
 class ExportDoc(_Strict):
-    digibot_export: int = FORMAT_VERSION
+    digibot_export: Literal[1, 2] = FORMAT_VERSION
     history: bool
     programme: ProgrammeOut | None
     people: list[PersonOut]
     coordinators: list[CoordinatorOut]
     themes: list[ThemeOut]
     measures: list[MeasureOut]
+    # The bot's state, in backups only (None in open data and in backups of version 1).
+    summary_runs: list[RunOut] | None = None
+    reminders: list[ReminderOut] | None = None
+    conversations: list[ConversationOut] | None = None
 
 
 def build_export(session: Session, *, history: bool) -> ExportDoc:
@@ -137,7 +194,27 @@ def build_export(session: Session, *, history: bool) -> ExportDoc:
             _measure_out(m, themes[m.theme_id], roles[m.id], current.get(m.id), updates, history)
             for m in measures
         ],
+        **(_bot_state(session) if history else {}),
     )
+
+
+def _bot_state(session: Session) -> dict[str, list]:
+    parts: dict[int, list[SummaryPart]] = {}
+    for part in session.exec(select(SummaryPart).order_by(col(SummaryPart.seq))):
+        parts.setdefault(part.run_id, []).append(part)
+    runs = sorted(session.exec(select(SummaryRun)), key=lambda r: (r.period, r.channel, r.attempt))
+    reminders = sorted(session.exec(select(Reminder)), key=lambda r: (r.day, r.person_ref))
+    talks = sorted(
+        session.exec(select(ConversationRef)), key=lambda c: (c.platform, c.conversation_id)
+    )
+    return {
+        "summary_runs": [
+            _row(RunOut, run, parts=[_row(PartOut, p) for p in parts.get(run.id, [])])
+            for run in runs
+        ],
+        "reminders": [_row(ReminderOut, r) for r in reminders],
+        "conversations": [_row(ConversationOut, c) for c in talks],
+    }
 
 
 def _measure_out(
@@ -174,6 +251,7 @@ def _measure_out(
         else None,
         updates=[
             UpdateOut(
+                id=u.id,
                 time=u.created_at,
                 author=u.author,
                 status=u.status,
@@ -192,7 +270,8 @@ def _measure_out(
 
 def export_json(session: Session, *, history: bool) -> str:
     doc = build_export(session, history=history)
-    return doc.model_dump_json(indent=2, exclude_none=False) + "\n"
+    leave_out = None if history else set(BOT_STATE)
+    return doc.model_dump_json(indent=2, exclude_none=False, exclude=leave_out) + "\n"
 
 
 CSV_MEASURE_COLUMNS = (
@@ -254,77 +333,3 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, datetime) else str(value)
-
-
-class RestoreRefused(Exception):
-    """The database is not empty, or the file is not a JSON export with history."""
-
-    def __init__(self, reason: str, **params: object) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.params = params
-
-
-def restore(session: Session, raw: str) -> tuple[int, int]:
-    """Load a JSON export, history included, into an empty database."""
-    try:
-        doc = ExportDoc.model_validate_json(raw)
-    except ValueError as bad:
-        raise RestoreRefused("invalid", detail=str(bad).splitlines()[0]) from None
-    if not doc.history:
-        raise RestoreRefused("invalid", detail="no history: export with --history")
-    for kind, codes in (
-        ("theme", [t.id for t in doc.themes]),
-        ("measure", [m.id for m in doc.measures]),
-    ):
-        lowered = [c.lower() for c in codes]
-        if duplicate := next((c for c in codes if lowered.count(c.lower()) > 1), None):
-            raise RestoreRefused("invalid", detail=f"{kind} {duplicate} appears twice")
-    existing = crud.count_measures(session)
-    if existing or session.exec(select(Theme)).first():
-        raise RestoreRefused("not_empty", measures=existing)
-    if doc.programme:
-        session.add(Programme(id=1, **doc.programme.model_dump()))
-    for person in doc.people:
-        crud.ensure_person(session, ref=person.id, name=person.name)
-    themes = {}
-    for t in doc.themes:
-        theme = Theme(code=t.id, code_key=t.id.lower(), name=t.name, baseline=t.baseline,
-                      current=t.current, target=t.target)  # fmt: skip
-        session.add(theme)
-        themes[t.id] = theme
-    session.flush()
-    for c in doc.coordinators:
-        person = crud.ensure_person(session, ref=c.id)
-        session.add(Coordinator(person_id=person.id, added_by=c.added_by, added_at=c.added_at))
-    count = 0
-    for m in doc.measures:
-        if m.theme not in themes:
-            raise RestoreRefused("invalid", detail=f"measure {m.id}: unknown theme {m.theme}")
-        measure = Measure(
-            code=m.id, code_key=m.id.lower(), theme_id=themes[m.theme].id, title=m.title,
-            description=m.description, unit=m.unit, start=m.start, due=m.due,
-            budget_eur=m.budget_eur, indicator=m.indicator, baseline=m.baseline,
-            target=m.target, added_at=m.added_at,
-        )  # fmt: skip
-        session.add(measure)
-        session.flush()
-        if m.owner:
-            crud.set_roles(
-                session,
-                measure=measure,
-                owner=crud.ensure_person(session, ref=m.owner),
-                deputies=[crud.ensure_person(session, ref=d) for d in m.deputies],
-            )
-        for u in m.updates or []:
-            update = crud.append_update(
-                session, measure_id=measure.id, author=u.author, status=u.status,
-                progress=u.progress, note=u.note, source=u.source, created_at=u.time,
-            )  # fmt: skip
-            if u.withdrawn_at:
-                crud.withdraw(
-                    session, update=update, by=u.withdrawn_by or u.author, at=u.withdrawn_at
-                )
-            count += 1
-    session.flush()
-    return len(doc.measures), count

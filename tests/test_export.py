@@ -19,9 +19,10 @@ from sqlmodel import select
 
 from storage import crud
 from storage.db import make_engine, migrate, session_scope
-from storage.export import RestoreRefused, export_csv, export_json, restore
+from storage.export import export_csv, export_json
 from storage.models import StatusUpdate
-from tests.conftest import COORDINATOR, DEPUTY, OWNER, db_url
+from storage.restore import RestoreRefused, restore
+from tests.conftest import COORDINATOR, DEPUTY, OWNER, ROOT, db_url
 
 NOTE = 'Pilot, "phase 2"\nstarted in two schools'
 T1 = datetime(2025, 4, 1, 9, 30, tzinfo=UTC)
@@ -46,6 +47,10 @@ def add_update(session, code: str, *, author: str, status: str, progress, note: 
 
 @pytest.fixture
 def history(programme: Engine) -> Engine:
+    return add_history(programme)
+
+
+def add_history(programme: Engine) -> Engine:
     """The example with three updates of 1.1 (the latest withdrawn), one of 2.1, and a
     coordinator granted in the database."""
     with session_scope(programme) as session:
@@ -225,9 +230,12 @@ def test_csv_history_has_one_row_per_update_withdrawn_marked(history: Engine) ->
 # --- the command line ---
 
 
-def cli(tmp_path: Path, database: str, *args: str) -> subprocess.CompletedProcess:
+def cli(
+    tmp_path: Path, database: str, *args: str, language: str = "en"
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIBOT_", "DATABASE_"))}
-    env |= {"DATABASE_URL": db_url(database), "DIGIBOT_LANGUAGE": "en"}
+    env |= {"DATABASE_URL": db_url(database), "DIGIBOT_LANGUAGE": language}
+    env["PYTHONPATH"] = str(ROOT)  # this checkout's code, whichever the virtualenv installed
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,

@@ -1,0 +1,406 @@
+"""Restore a JSON backup (`digibot export --format json --history`) into an empty database.
+
+The file is checked first, as strictly as an import and with the import's own checks; every
+problem is reported with its place, such as `measures[3].due`, as a message key of the
+catalogue and its values (storage formats no message). Only a file without a problem is
+loaded, in the caller's one transaction: all or nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import UniqueConstraint, insert, text
+from sqlmodel import Session, SQLModel, select
+
+from storage import crud
+from storage.export import BOT_STATE, ExportDoc, MeasureOut
+from storage.models import (
+    ConversationRef,
+    Coordinator,
+    Measure,
+    Reminder,
+    StatusUpdate,
+    SummaryPart,
+    SummaryRun,
+    Theme,
+)
+from storage.programme_io import (
+    CODE,
+    MEASURE_FIELDS,
+    ProgrammeFile,
+    _Checker,
+    _Mapping,
+    apply_programme,
+)
+
+STATUS_CODES = ("not_started", "on_track", "at_risk", "delayed", "done", "postponed")
+"""What an update's status may be: the chat's vocabulary (handlers.vocabulary)."""
+NOTE_LIMIT = 3000
+"""The longest note the chat accepts (handlers.updates)."""
+TRIGGERS = ("schedule", "chat", "cli")
+KINDS = ("personal", "channel", "groupChat")
+PLATFORMS = ("slack", "teams")
+STATE_TABLES = {"summary_runs": SummaryRun, "reminders": Reminder, "conversations": ConversationRef}
+INT_MAX = 2**31 - 1
+PERIOD = re.compile(r"^\d{4}-H[12]$")
+DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a restore file: where (a JSON path), a catalogue key, its values."""
+
+    path: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class RestoreRefused(Exception):
+    """`invalid`: the file has `problems`; `not_empty`: the database holds a programme."""
+
+    def __init__(self, reason: str, problems: list[Problem] | None = None, **params: Any):
+        super().__init__(reason)
+        self.reason = reason
+        self.problems = problems or []
+        self.params = params
+
+
+def restore(session: Session, raw: str) -> tuple[int, int]:
+    """Check the whole file, then load it; (measures, status updates) restored."""
+    doc, parsed = check(raw)
+    existing = crud.count_measures(session)
+    if existing or any(
+        session.exec(select(table)).first() for table in (Theme, SummaryRun, Reminder)
+    ):
+        raise RestoreRefused("not_empty", measures=existing)
+    apply_programme(session, parsed)
+    for c in doc.coordinators:
+        person = crud.ensure_person(session, ref=c.id)
+        if not session.exec(select(Coordinator).where(Coordinator.person_id == person.id)).first():
+            session.add(Coordinator(person_id=person.id, added_by=c.added_by, added_at=c.added_at))
+    count = _load_updates(session, doc)
+    for run in doc.summary_runs or []:
+        row = SummaryRun(**run.model_dump(exclude={"parts"}))
+        session.add(row)
+        session.flush()
+        session.add_all(SummaryPart(run_id=row.id, **p.model_dump()) for p in run.parts)
+    session.add_all(Reminder(**r.model_dump()) for r in doc.reminders or [])
+    for c in doc.conversations or []:  # one saved since the database was made is newer: kept
+        if not session.exec(
+            select(ConversationRef).where(
+                ConversationRef.platform == c.platform,
+                ConversationRef.conversation_id == c.conversation_id,
+            )
+        ).first():
+            session.add(ConversationRef(**c.model_dump()))
+    session.flush()
+    return len(doc.measures), count
+
+
+def _load_updates(session: Session, doc: ExportDoc) -> int:
+    """Every update with its own record number (summary runs refer to them), in one bulk
+    insert; an export of version 1 has none, and the database numbers them in file order."""
+    measure_ids = {m.code_key: m.id for m in session.exec(select(Measure))}
+    rows = [
+        u.model_dump(exclude={"time"} if u.id else {"time", "id"})
+        | {"created_at": u.time, "measure_id": measure_ids[m.id.lower()]}
+        for m in doc.measures
+        for u in m.updates or []
+    ]
+    if rows:
+        session.execute(insert(StatusUpdate), rows)
+    if rows and session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('status_update', 'id'), "
+                "(SELECT max(id) FROM status_update))"
+            )
+        )
+    return len(rows)
+
+
+# --- checking ---
+
+
+def check(raw: str) -> tuple[ExportDoc, ProgrammeFile]:
+    """The file as a document and as the import's programme; RestoreRefused with every
+    problem otherwise."""
+    try:
+        data = json.loads(raw)
+    except ValueError as bad:
+        line, column = getattr(bad, "lineno", 1), getattr(bad, "colno", 1)
+        raise RestoreRefused(
+            "invalid", [Problem("-", "restore.json_syntax", {"line": line, "column": column})]
+        ) from None
+    if not isinstance(data, dict):
+        raise RestoreRefused("invalid", [Problem("-", "restore.not_object", _shown(data))])
+    if "digibot_export" not in data:
+        raise RestoreRefused("invalid", [Problem("digibot_export", "import.required")])
+    try:
+        doc = ExportDoc.model_validate_json(raw, strict=True)
+    except ValidationError as bad:
+        raise RestoreRefused("invalid", [_problem(e) for e in bad.errors()]) from None
+    if not doc.history:
+        raise RestoreRefused("invalid", [Problem("history", "restore.no_history")])
+    checker = _Checker()
+    parsed = _Values(checker, doc, data).check()
+    if checker.problems:
+        problems = [Problem(str(p.line), p.key, p.params) for p in checker.problems]
+        raise RestoreRefused("invalid", problems)
+    return doc, parsed
+
+
+_TYPE_KEYS = {
+    "missing": "import.required",
+    "extra_forbidden": "restore.unknown_field",
+    "string_type": "restore.not_text",
+    "int_type": "restore.not_integer",
+    "int_from_float": "restore.not_integer",
+    "float_type": "restore.not_number",
+    "bool_type": "restore.not_bool",
+    "list_type": "restore.not_list",
+    "model_type": "restore.not_object",
+    "dict_type": "restore.not_object",
+    "model_attributes_type": "restore.not_object",
+    "timezone_aware": "restore.bad_time",
+}
+
+
+def _problem(error: Any) -> Problem:
+    """A pydantic error as a problem of the catalogue: its place and kind, no English."""
+    loc = tuple(error["loc"])
+    path = _path(loc)
+    kind = error["type"]
+    if loc == ("digibot_export",):
+        return Problem(path, "restore.version", {**_shown(error.get("input")), "known": "1, 2"})
+    if kind in ("missing", "extra_forbidden"):
+        return Problem(path, _TYPE_KEYS[kind])
+    if kind.startswith("datetime"):
+        kind = "timezone_aware"
+    return Problem(path, _TYPE_KEYS.get(kind, "restore.bad_value"), _shown(error.get("input")))
+
+
+def _path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "-"
+
+
+def _shown(value: Any) -> dict[str, str]:
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return {"value": shown if len(shown) <= 60 else shown[:59] + "…"}
+
+
+def _unique_keys(table: type[SQLModel], *, within: str = "") -> list[tuple[str, ...]]:
+    """The table's unique keys (read from the table, so a changed key is checked as it is
+    now); `within`: the column of the entry a section is nested in, left out."""
+    return [
+        tuple(c.name for c in constraint.columns if c.name != within)
+        for constraint in table.__table__.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+
+
+class _Places(dict):
+    """Where each field of an entry is: the entry's path and the field's name."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def get(self, name: str, default: Any = None) -> str:
+        return f"{self.path}.{name}"
+
+
+def _entry(value: dict, path: str) -> _Mapping:
+    """A JSON object as the import's checks take a YAML mapping, its places as lines."""
+    entry = _Mapping(value)
+    entry.line, entry.key_lines = path, _Places(path)  # type: ignore[assignment]
+    return entry
+
+
+class _Values:
+    """The checks a backup needs beyond its types: the import's for the programme, and the
+    chat's for updates (status, progress, note, people), and the bot state's own."""
+
+    def __init__(self, checker: _Checker, doc: ExportDoc, data: dict) -> None:
+        self.checker, self.doc, self.data = checker, doc, data
+        self.add = checker.add
+
+    def check(self) -> ProgrammeFile:
+        parsed = ProgrammeFile()
+        data, doc = self.data, self.doc
+        if data["programme"] is not None:
+            parsed.programme = self.checker.programme(
+                _entry(data["programme"], "programme"), "programme"
+            )
+        self.unique("people", "id", key=crud.normalize_ref)
+        for i, person in enumerate(data["people"]):
+            entry = _entry(person, f"people[{i}]")
+            ref = self.checker.person(entry, "id")
+            if ref:
+                parsed.people[ref] = self.checker.text(entry, "name")
+        self.unique("themes", "id", key=str.lower)
+        for i, theme in enumerate(data["themes"]):
+            row = self.checker.theme(_entry(theme, f"themes[{i}]"))
+            if row:
+                parsed.themes.append(row)
+        self.unique("coordinators", "id", key=crud.normalize_ref)
+        for i, coordinator in enumerate(data["coordinators"]):
+            entry = _entry(coordinator, f"coordinators[{i}]")
+            self.checker.person(entry, "id")
+            self.checker.person(entry, "added_by")
+        self.unique("measures", "id", key=str.lower)
+        themes = {t.id.lower() for t in doc.themes}
+        ids = [u.id for m in doc.measures for u in m.updates or []]
+        need_ids = doc.digibot_export >= 2 or any(i is not None for i in ids)
+        self.seen_updates: dict[int, str] = {}
+        for i, measure in enumerate(data["measures"]):
+            path = f"measures[{i}]"
+            values = {k: v for k, v in measure.items() if k in MEASURE_FIELDS}
+            row = self.checker.measure(_entry(values, path), 0)
+            if row and row.values["theme"].lower() not in themes:
+                self.add(
+                    f"{path}.theme", "theme", "import.unknown_theme", value=row.values["theme"]
+                )
+            elif row:
+                row.values["added_at"] = doc.measures[i].added_at
+                parsed.measures.append(row)
+            self.updates(doc.measures[i], path, need_ids)
+        self.bot_state(max((i for i in ids if i is not None), default=0))
+        return parsed
+
+    def unique(
+        self, section: str, name: str | tuple[str, ...], *, key: Any, within: list | None = None
+    ) -> None:
+        """Each entry's `name` (or the tuple of names) once in the section."""
+        seen: dict[Any, str] = {}
+        names = (name,) if isinstance(name, str) else name
+        entries = (self.data.get(section) or []) if within is None else within
+        for i, entry in enumerate(entries):
+            values = [entry.get(n) for n in names]
+            if not all(isinstance(v, str | int) for v in values):
+                continue
+            value = tuple(key(v) if isinstance(v, str) else v for v in values)
+            place = f"{section}[{i}].{names[0]}"
+            if value in seen:
+                shown = ", ".join(str(v) for v in values)
+                self.add(place, names[0], "restore.duplicate", id=shown, first=seen[value])
+            else:
+                seen[value] = place
+
+    def person(self, path: str, value: str | None, *, required: bool = True) -> None:
+        if value is None or not value.strip():
+            if required:
+                self.add(path, "-", "import.required")
+        elif not crud.is_valid_ref(value):
+            self.add(path, "-", "import.bad_person", value=value)
+
+    def text(self, path: str, value: str, limit: int) -> None:
+        """Free text of a backup. (The import's text checks cover the programme's.)"""
+        if len(value) > limit:
+            self.add(path, "-", "import.too_long", length=len(value), limit=limit)
+
+    def one_of(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
+        if value not in allowed:
+            self.add(path, "-", "restore.not_one_of", value=value, allowed=", ".join(allowed))
+
+    def day(self, path: str, value: str) -> None:
+        try:
+            ok = bool(DAY.match(value)) and date.fromisoformat(value).year >= 1900
+        except ValueError:
+            ok = False
+        if not ok:
+            self.add(path, "-", "restore.bad_day", value=value)
+
+    def period(self, path: str, value: str) -> None:
+        if not PERIOD.match(value) or int(value[:4]) < 1900:
+            self.add(path, "-", "restore.bad_period", value=value)
+
+    def at_least(self, path: str, value: int | None, least: int) -> bool:
+        """At least `least`, and no more than the database's integers hold."""
+        if value is not None and not least <= value <= INT_MAX:
+            self.add(path, "-", "restore.out_of_range", value=value)
+            return False
+        return True
+
+    def updates(self, measure: MeasureOut, path: str, need_ids: bool) -> None:
+        for j, u in enumerate(measure.updates or []):
+            at = f"{path}.updates[{j}]"
+            if u.id is None and need_ids:
+                self.add(f"{at}.id", "id", "import.required")
+            elif u.id is not None and self.at_least(f"{at}.id", u.id, 1):
+                if u.id in self.seen_updates:
+                    first = self.seen_updates[u.id]
+                    self.add(f"{at}.id", "id", "restore.duplicate", id=u.id, first=first)
+                else:
+                    self.seen_updates[u.id] = f"{at}.id"
+            if u.status not in STATUS_CODES:
+                self.add(
+                    f"{at}.status", "status", "restore.bad_status", value=u.status,
+                    statuses=", ".join(STATUS_CODES),
+                )  # fmt: skip
+            if u.progress is not None and not 0 <= u.progress <= 100:
+                self.add(f"{at}.progress", "progress", "restore.bad_progress", value=u.progress)
+            self.text(f"{at}.note", u.note, NOTE_LIMIT)
+            self.person(f"{at}.author", u.author)
+            if not CODE.match(u.source):
+                self.add(f"{at}.source", "source", "import.bad_id", value=u.source)
+            self.person(f"{at}.withdrawn_by", u.withdrawn_by, required=u.withdrawn_at is not None)
+
+    def bot_state(self, last_update: int) -> None:
+        doc = self.doc
+        if doc.digibot_export >= 2:
+            for section in BOT_STATE:
+                if getattr(doc, section) is None:
+                    self.add(section, section, "import.required")
+        for section, table in STATE_TABLES.items():
+            for names in _unique_keys(table):
+                self.unique(section, names, key=str)
+        for i, run in enumerate(doc.summary_runs or []):
+            at = f"summary_runs[{i}]"
+            self.period(f"{at}.period", run.period)
+            self.day(f"{at}.as_of", run.as_of)
+            self.one_of(f"{at}.trigger", run.trigger, TRIGGERS)
+            self.person(f"{at}.requested_by", run.requested_by)
+            self.at_least(f"{at}.attempt", run.attempt, 0)
+            for name in ("cutoff_update_id", "baseline_update_id"):
+                value = getattr(run, name)
+                if self.at_least(f"{at}.{name}", value, 0) and (value or 0) > last_update:
+                    self.add(f"{at}.{name}", name, "restore.unknown_update", value=value)
+            for name in ("channel", "claimed_by", "main_id"):
+                self.text(f"{at}.{name}", getattr(run, name) or "", 300)
+            parts = self.data["summary_runs"][i]["parts"]
+            for names in _unique_keys(SummaryPart, within="run_id"):
+                self.unique(f"{at}.parts", names, key=str, within=parts)
+            for j, part in enumerate(run.parts):
+                self.at_least(f"{at}.parts[{j}].seq", part.seq, 0)
+                self.text(f"{at}.parts[{j}].message_id", part.message_id, 300)
+        for i, reminder in enumerate(doc.reminders or []):
+            at = f"reminders[{i}]"
+            self.person(f"{at}.person_ref", reminder.person_ref)
+            self.day(f"{at}.day", reminder.day)
+            self.period(f"{at}.period", reminder.period)
+            for code in reminder.measures.split(","):
+                if not CODE.match(code):
+                    self.add(f"{at}.measures", "measures", "import.bad_id", value=code)
+        for i, talk in enumerate(doc.conversations or []):
+            at = f"conversations[{i}]"
+            self.one_of(f"{at}.platform", talk.platform, PLATFORMS)
+            self.one_of(f"{at}.kind", talk.kind, KINDS)
+            for name in ("conversation_id", "service_url", "user_id", "aad_object_id", "tenant_id"):
+                self.text(f"{at}.{name}", getattr(talk, name) or "", 300)
+            if talk.email:
+                self.person(f"{at}.email", talk.email)
+            try:
+                reference = json.loads(talk.reference)
+            except ValueError:
+                reference = None
+            if not isinstance(reference, dict):
+                self.add(f"{at}.reference", "reference", "restore.bad_reference")
