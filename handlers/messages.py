@@ -435,6 +435,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Lyhennä huomio ja lähetä uudelleen. Mitään ei tallennettu.",
         "en": "Shorten the note and send it again. Nothing was saved.",
     },
+    "text.control": {
+        "fi": "Tekstissä on ohjausmerkki ({char}), jota ei voi tallentaa. Poista se ja lähetä "
+        "uudelleen. Mitään ei tallennettu.",
+        "en": "The text has a control character ({char}) that cannot be stored. Remove it and "
+        "send again. Nothing was saved.",
+    },
     # --- faults ---
     "db.unavailable": {
         "fi": "Tietokanta ei ole juuri nyt käytettävissä: mitään ei tallennettu. "
