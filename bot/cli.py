@@ -25,6 +25,7 @@ from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import RestoreRefused, export_csv, export_json, restore
 from storage.programme_io import ImportFailed, add_example_updates, import_file
+from storage.text import neutralise
 
 EXAMPLE = Path(storage.__file__).parent / "example_programme.yaml"
 EXAMPLE_UPDATES = Path(storage.__file__).parent / "example_updates.yaml"
@@ -201,13 +202,10 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
         print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
         for problem in failed.problems:
             message = t(problem.key, **problem.params)
-            print(
-                "  "
-                + t(
-                    "cli.import_error_line", line=problem.line, field=problem.field, message=message
-                ),
-                file=sys.stderr,
+            line = t(
+                "cli.import_error_line", line=problem.line, field=problem.field, message=message
             )
+            print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
         return 1
     counts = vars(result)
     print(t("cli.import_ok", path=path, **counts))
