@@ -259,7 +259,7 @@ def _read_csv(text: str, checker: _Checker) -> ProgrammeFile:
     parsed = ProgrammeFile(create_missing_themes=True)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
-        for name in {name for name in header if header.count(name) > 1}:
+        for name in dict.fromkeys(name for name in header if header.count(name) > 1):
             checker.add(1, name, "import.duplicate_key", name=name, first=1)
         for name in header:
             if name not in MEASURE_FIELDS:
