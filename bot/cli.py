@@ -269,7 +269,7 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             failed = failed or outcome.state == "failed"
         return 1 if failed else 0
     summary, parts = summary_post.preview(ctx)
-    text = _summary_document(args.format, summary, parts, ctx, engine)
+    text = neutralise(_summary_document(args.format, summary, parts, ctx, engine))  # notes inert
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

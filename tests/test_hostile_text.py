@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.console import run
 from handlers.context import Actor
@@ -16,7 +20,7 @@ from handlers.form import submit_form
 from storage.db import session_scope
 from storage.export import export_csv
 from storage.text import control_character, neutralise
-from tests.conftest import OWNER, ChatBot, count_updates, record
+from tests.conftest import OWNER, ROOT, ChatBot, count_updates, db_url, record
 
 # --- control characters at the door (issue 9, item 5) ---
 
@@ -148,3 +152,19 @@ def test_the_csv_export_has_no_escape_or_bidi_override_characters(bot: ChatBot) 
 
 def test_neutralise_keeps_tabs_line_breaks_and_letters() -> None:
     assert neutralise("a\tb\nc\r\nÄ €") == "a\tb\nc\r\nÄ €"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "csv"])
+def test_the_summary_preview_on_a_terminal_shows_them_inert(programme: Engine, fmt: str) -> None:
+    record(programme, "1.1", "delayed", progress=40, note=NOTE, when=bot_time())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIBOT_", "DATABASE_"))}
+    env |= {"DATABASE_URL": db_url(), "DIGIBOT_LANGUAGE": "en", "PYTHONPATH": str(ROOT)}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "summary", "preview", "--format", fmt],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "pwned" in result.stdout
+    assert not HOSTILE & set(result.stdout)
