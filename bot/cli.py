@@ -26,6 +26,7 @@ from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
 from storage.programme_io import ImportFailed, add_example_updates, import_file
 from storage.restore import RestoreRefused, restore
+from storage.text import neutralise
 
 EXAMPLE = Path(storage.__file__).parent / "example_programme.yaml"
 EXAMPLE_UPDATES = Path(storage.__file__).parent / "example_updates.yaml"
@@ -202,13 +203,10 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
         print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
         for problem in failed.problems:
             message = t(problem.key, **problem.params)
-            print(
-                "  "
-                + t(
-                    "cli.import_error_line", line=problem.line, field=problem.field, message=message
-                ),
-                file=sys.stderr,
+            line = t(
+                "cli.import_error_line", line=problem.line, field=problem.field, message=message
             )
+            print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
         return 1
     counts = vars(result)
     print(t("cli.import_ok", path=path, **counts))
@@ -276,7 +274,7 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             failed = failed or outcome.state == "failed"
         return 1 if failed else 0
     summary, parts = summary_post.preview(ctx)
-    text = _summary_document(args.format, summary, parts, ctx, engine)
+    text = neutralise(_summary_document(args.format, summary, parts, ctx, engine))  # notes inert
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

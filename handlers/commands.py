@@ -31,6 +31,7 @@ from handlers.vocabulary import (
 from storage import crud
 from storage.db import session_scope
 from storage.models import Measure, StatusUpdate
+from storage.text import control_character
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ def wants_form(text: str) -> bool:
 
 
 def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
+    if char := control_character(text):  # refused on every database alike (PostgreSQL: NUL)
+        return error(ctx.t("text.control", char=char))
     text = text.strip()
     head, _, rest = text.partition(" ")
     name = parse_command(head) if head else "help"

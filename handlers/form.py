@@ -15,6 +15,7 @@ from handlers.vocabulary import BY_CODE, STATUSES
 from storage import crud
 from storage.db import session_scope
 from storage.models import Measure, Theme
+from storage.text import control_character
 
 log = logging.getLogger(__name__)
 OPEN_FORM = "open_form"
@@ -113,6 +114,14 @@ def _submit(
     key: str | None,
 ) -> Reply | list[Problem]:
     t = ctx.t
+    fields = {"measure": measure_code, "status": status_code, "progress": progress, "note": note}
+    refused = [
+        Problem(name, t("text.control", char=char))
+        for name, value in fields.items()
+        if value and (char := control_character(value))
+    ]
+    if refused:
+        return refused
     with session_scope(ctx.engine) as session:
         if earlier := updates.earlier_delivery(session, key, ctx):
             return earlier

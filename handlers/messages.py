@@ -571,6 +571,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Lyhennä huomio ja lähetä uudelleen. Mitään ei tallennettu.",
         "en": "Shorten the note and send it again. Nothing was saved.",
     },
+    "text.control": {
+        "fi": "Tekstissä on ohjausmerkki ({char}), jota ei voi tallentaa. Poista se ja lähetä "
+        "uudelleen. Mitään ei tallennettu.",
+        "en": "The text has a control character ({char}) that cannot be stored. Remove it and "
+        "send again. Nothing was saved.",
+    },
     # --- faults ---
     "db.unavailable": {
         "fi": "Tietokanta ei ole juuri nyt käytettävissä: mitään ei tallennettu. "
@@ -867,6 +873,27 @@ MESSAGES.update(
         "import.unknown_format": {
             "fi": "tunnistan vain .yaml-, .yml- ja .csv-tiedostot",
             "en": "only .yaml, .yml and .csv files are understood",
+        },
+        "import.control_character": {
+            "fi": "tekstissä on ohjausmerkki ({char}), jota ei voi tallentaa",
+            "en": "the text has a control character ({char}) that cannot be stored",
+        },
+        "import.duplicate_key": {
+            "fi": "{name} on jo rivillä {first}",
+            "en": "{name} already appears on line {first}",
+        },
+        "import.too_large": {
+            "fi": "tiedosto on yli {limit} Mt; ohjelmatiedosto on paljon pienempi",
+            "en": "the file is larger than {limit} MB; a programme file is far smaller",
+        },
+        "import.yaml_aliases": {
+            "fi": "YAML-viittaukset (*nimi) laajenisivat yli {limit} arvoksi; kirjoita arvot auki",
+            "en": "the YAML aliases (*name) would expand to more than {limit} values; "
+            "write the values out",
+        },
+        "import.too_deep": {
+            "fi": "YAML on sisäkkäin yli {limit} tasoa; ohjelmatiedostossa on neljä",
+            "en": "the YAML is nested more than {limit} levels deep; a programme has four",
         },
     }
 )

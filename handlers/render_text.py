@@ -1,8 +1,9 @@
-"""Replies as plain text, for the console."""
+"""Replies as plain text, for the console: user text is printed inert (see neutralise)."""
 
 from __future__ import annotations
 
 from handlers.replies import Chart, Entry, Fields, Heading, Hint, Items, Paragraph, Reply, Table
+from storage.text import neutralise
 
 
 def render_text(reply: Reply) -> str:
@@ -22,4 +23,4 @@ def render_text(reply: Reply) -> str:
                 pass
             case Entry(text):
                 lines.append(f"  {text}")
-    return "\n".join(lines)
+    return neutralise("\n".join(lines))

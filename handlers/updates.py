@@ -66,7 +66,11 @@ def check_values(
 def parse_progress(text: str | None) -> int | None:
     if text is None or not re.fullmatch(r"\s*[+-]?\d+\s*", text):
         return None
-    value = int(text)
+    text = text.strip()
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 3:  # past 100 whatever follows; and int() refuses 4,300 digits or more
+        return None
+    value = -int(digits) if text.startswith("-") else int(digits)
     return value if 0 <= value <= 100 else None
 
 

@@ -31,6 +31,7 @@ from storage.models import (
     SummaryRun,
     Theme,
 )
+from storage.text import neutralise
 
 FORMAT_VERSION = 2
 """2 added update ids and the bot's state; files of version 1 still restore."""
@@ -316,7 +317,8 @@ def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
 
 class _SafeWriter:
     """User text that a spreadsheet would run as a formula (=, +, -, @ …) gets a leading
-    apostrophe, as OWASP advises: a note must not compute anything on the coordinator's PC."""
+    apostrophe, as OWASP advises: a note must not compute anything on the coordinator's PC.
+    Terminal escapes and bidi overrides are made inert, for a file shown with `cat`."""
 
     FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -324,8 +326,9 @@ class _SafeWriter:
         self.writer = writer
 
     def writerow(self, row: list[str]) -> None:
+        cells = [neutralise(c) if isinstance(c, str) else c for c in row]
         self.writer.writerow(
-            ["'" + c if isinstance(c, str) and c.startswith(self.FORMULA) else c for c in row]
+            ["'" + c if isinstance(c, str) and c.startswith(self.FORMULA) else c for c in cells]
         )
 
 

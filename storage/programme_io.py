@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from storage import crud
 from storage.dates import first_day, last_day, normalize_when
 from storage.models import Measure, MeasureRole, Person, Programme, Theme
+from storage.text import control_character
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 MEASURE_FIELDS = (
@@ -26,6 +27,13 @@ MEASURE_FIELDS = (
 REQUIRED = ("id", "theme", "title", "owner")
 TEXT_LIMITS = {"title": 200, "description": 2000}
 TEXT_LIMIT = 300
+# A measure at every field's limit is about 5 KB of YAML: 5 MB holds some 900 of them, or
+# thousands of ordinary ones, against the 22 of the example. Larger is not a programme.
+SIZE_LIMIT = 5 * 2**20
+# Values that aliases (*name) may add in all: a file that reuses an owner or a block of
+# defaults for hundreds of measures stays far below; a "billion laughs" is refused early.
+ALIAS_LIMIT = 10_000
+DEPTH_LIMIT = 50  # nesting; a programme is four levels deep
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,10 @@ def read_programme(path: Path) -> ProgrammeFile:
     suffix = path.suffix.lower()
     if suffix not in (".yaml", ".yml", ".csv"):
         raise ImportFailed([Problem(1, "-", "import.unknown_format")])
-    raw = path.read_bytes()
+    with path.open("rb") as file:
+        raw = file.read(SIZE_LIMIT + 1)
+    if len(raw) > SIZE_LIMIT:
+        raise ImportFailed([Problem(1, "-", "import.too_large", {"limit": SIZE_LIMIT // 2**20})])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as bad:
@@ -109,11 +120,55 @@ class _Mapping(dict):
     key_lines: dict[str, int]
 
 
+class _Refused(yaml.YAMLError):
+    """A file this loader will not build: a problem key, its line and values."""
+
+    def __init__(self, key: str, mark: yaml.Mark, **params: Any) -> None:
+        super().__init__(key)
+        self.problem = Problem(mark.line + 1, "-", key, params)
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers where each mapping and each key stood."""
+    """SafeLoader that remembers where each mapping and each key stood, notes repeated keys,
+    and refuses what would exhaust the machine: aliases expanding past ALIAS_LIMIT values
+    (each alias counts the size of what it names) and nesting past DEPTH_LIMIT."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.sizes: dict[int, int] = {}
+        self.expanded = 0
+        self.depth = 0
+        self.repeated: list[Problem] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            self.expanded += self.sizes.get(id(node), 1)
+            if self.expanded > ALIAS_LIMIT:
+                raise _Refused("import.yaml_aliases", mark, limit=ALIAS_LIMIT)
+            return node
+        self.depth += 1
+        if self.depth > DEPTH_LIMIT:
+            raise _Refused("import.too_deep", mark, limit=DEPTH_LIMIT)
+        node = super().compose_node(parent, index)
+        self.depth -= 1
+        children = node.value if isinstance(node, yaml.SequenceNode) else []
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        self.sizes[id(node)] = 1 + sum(self.sizes.get(id(child), 1) for child in children)
+        return node
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
+    first: dict[str, int] = {}
+    for key_node, _ in node.value:  # before merge keys (<<) are flattened in
+        key, line = str(key_node.value), key_node.start_mark.line + 1
+        if key in first and key != "<<":
+            loader.repeated.append(
+                Problem(line, key, "import.duplicate_key", {"name": key, "first": first[key]})
+            )
+        first.setdefault(key, line)
     mapping = _Mapping(loader.construct_mapping(node, deep=True))
     # An unquoted `1.10` is the float 1.1 to YAML: ids and names keep the text as typed.
     for key_node, value_node in node.value:
@@ -143,13 +198,20 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 def _read_yaml(text: str, checker: _Checker) -> ProgrammeFile:
+    loader = _LineLoader(text)
     try:
-        document = yaml.load(text, Loader=_LineLoader)  # noqa: S506 (a SafeLoader)
+        document = loader.get_single_data()
+    except _Refused as refused:
+        checker.problems.append(refused.problem)
+        return ProgrammeFile()
     except yaml.YAMLError as bad:
         mark = getattr(bad, "problem_mark", None)
         problem = getattr(bad, "problem", None) or str(bad)
         checker.add(mark.line + 1 if mark else 1, "-", "import.yaml_syntax", problem=problem)
         return ProgrammeFile()
+    finally:
+        loader.dispose()
+    checker.problems.extend(loader.repeated)
     if not isinstance(document, _Mapping):
         checker.add(1, "-", "import.not_mapping")
         return ProgrammeFile()
@@ -157,13 +219,15 @@ def _read_yaml(text: str, checker: _Checker) -> ProgrammeFile:
     programme = document.get("programme")
     if programme is not None:
         parsed.programme = checker.programme(programme, _line_of(document, "programme"))
+    people: dict[str, int] = {}
     for entry in checker.list_of(document, "people"):
         ref = checker.person(entry, "id")
-        if ref:
+        if ref and checker.first(people, ref, entry):
             parsed.people[ref] = checker.text(entry, "name")
+    themes_seen: dict[str, int] = {}
     for entry in checker.list_of(document, "themes"):
         theme = checker.theme(entry)
-        if theme:
+        if theme and checker.first(themes_seen, theme.code.lower(), entry):
             parsed.themes.append(theme)
     themes = {t.code.lower() for t in parsed.themes}
     for entry in checker.list_of(document, "measures"):
@@ -195,6 +259,8 @@ def _read_csv(text: str, checker: _Checker) -> ProgrammeFile:
     parsed = ProgrammeFile(create_missing_themes=True)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
+        for name in dict.fromkeys(name for name in header if header.count(name) > 1):
+            checker.add(1, name, "import.duplicate_key", name=name, first=1)
         for name in header:
             if name not in MEASURE_FIELDS:
                 checker.add(
@@ -240,6 +306,16 @@ class _Checker:
     def _where(self, entry: _Mapping, name: str) -> int:
         return entry.key_lines.get(name, entry.line)
 
+    def first(self, seen: dict[str, int], key: str, entry: _Mapping) -> bool:
+        """Whether this id (folded) is new; a repeat is a problem at its line, not a silent
+        overwrite of the first."""
+        line = self._where(entry, "id")
+        if key in seen:
+            self.add(line, "id", "import.duplicate_id", id=entry["id"], first=seen[key])
+            return False
+        seen[key] = line
+        return True
+
     def list_of(self, document: _Mapping, name: str) -> list[_Mapping]:
         value = document.get(name)
         if value is None:
@@ -262,6 +338,9 @@ class _Checker:
             return None
         if not isinstance(value, str):
             self.add(self._where(entry, name), name, "import.not_text", value=type(value).__name__)
+            return None
+        if char := control_character(value):
+            self.add(self._where(entry, name), name, "import.control_character", char=char)
             return None
         value = " ".join(value.split()) if name != "description" else value.strip()
         limit = TEXT_LIMITS.get(name, TEXT_LIMIT)

@@ -18,6 +18,7 @@ from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from storage import crud
+from storage.text import control_character
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
 from storage.models import (
     ConversationRef,
@@ -299,6 +300,8 @@ class _Values:
         if value is None or not value.strip():
             if required:
                 self.add(path, "-", "import.required")
+        elif char := control_character(value):
+            self.add(path, "-", "import.control_character", char=char)
         elif not crud.is_valid_ref(value):
             self.add(path, "-", "import.bad_person", value=value)
 
@@ -306,6 +309,8 @@ class _Values:
         """Free text of a backup. (The import's text checks cover the programme's.)"""
         if len(value) > limit:
             self.add(path, "-", "import.too_long", length=len(value), limit=limit)
+        elif char := control_character(value):
+            self.add(path, "-", "import.control_character", char=char)
 
     def one_of(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:

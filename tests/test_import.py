@@ -18,7 +18,13 @@ from handlers.messages import MESSAGES, Messages
 from storage import crud
 from storage.db import session_scope
 from storage.models import StatusUpdate
-from storage.programme_io import ImportFailed, ImportResult, import_file, read_programme
+from storage.programme_io import (
+    SIZE_LIMIT,
+    ImportFailed,
+    ImportResult,
+    import_file,
+    read_programme,
+)
 from tests.conftest import EXAMPLE, OWNER, db_url
 
 PROGRAMME_IO = Path(__file__).resolve().parent.parent / "storage" / "programme_io.py"
@@ -210,6 +216,19 @@ def test_finnish_dates_and_euro_budget_are_normalized(engine: Engine, tmp_path: 
 
 # --- broken files: every problem with its line and field, and nothing changed ---
 
+# "Billion laughs": nine lines whose last expands to 10^9 deputies; refused while composed.
+BILLION_LAUGHS = (
+    "a: &a ["
+    + ", ".join(["lol"] * 10)
+    + "]\n"
+    + "".join(
+        f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
+        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + RENAME_1_1_YAML
+    + "    deputies: *i\n"
+)
+
 BROKEN: dict[str, tuple[str, str | bytes, list[tuple[int, str]]]] = {
     "theme not under themes": (
         "t.yaml",
@@ -272,6 +291,39 @@ BROKEN: dict[str, tuple[str, str | bytes, list[tuple[int, str]]]] = {
         [(3, "-")],
     ),
     "unsupported extension": ("p.txt", RENAME_1_1_CSV, [(1, "-")]),
+    "repeated yaml key": ("k.yaml", RENAME_1_1_YAML + "    title: Again\n", [(8, "title")]),
+    "theme ids differing only in case": (
+        "tc.yaml",
+        RENAME_1_1_YAML.replace("themes:\n", "themes:\n  - {id: t1, name: Toinen}\n"),
+        [(3, "id")],
+    ),
+    "people ids differing only in case": (
+        "pc.yaml",
+        "people:\n  - {id: A@example.org, name: A}\n  - {id: a@example.org, name: B}\n"
+        + RENAME_1_1_YAML,
+        [(3, "id")],
+    ),
+    "control character in yaml": (
+        "cc.yaml",
+        RENAME_1_1_YAML.replace("title: Renamed by a broken file", 'title: "Renamed\\0 by"'),
+        [(6, "title")],
+    ),
+    "control character in csv": (
+        "cc.csv",
+        RENAME_1_1_CSV.replace("Renamed", "Re\x1b[2Jnamed"),
+        [(2, "title")],
+    ),
+    "repeated csv column": (
+        "rc.csv",
+        "id,theme,title,owner,title\n1.1,T1,Renamed by a broken file,a@example.org,x\n",
+        [(1, "title")],
+    ),
+    "yaml alias bomb": ("bomb.yaml", BILLION_LAUGHS, [(4, "-")]),
+    "yaml nested too deep": (
+        "deep.yaml",
+        "measures: " + "[" * 5000 + "]" * 5000 + "\n",
+        [(1, "-")],
+    ),
     "several problems": (
         "many.csv",
         "id,theme,title,owner,start\n"
@@ -320,6 +372,14 @@ def test_specific_problem_keys(tmp_path: Path) -> None:
         "csv unknown column": "import.unknown_field",
         "csv not utf-8": "import.not_utf8",
         "unsupported extension": "import.unknown_format",
+        "repeated yaml key": "import.duplicate_key",
+        "theme ids differing only in case": "import.duplicate_id",
+        "people ids differing only in case": "import.duplicate_id",
+        "control character in yaml": "import.control_character",
+        "control character in csv": "import.control_character",
+        "repeated csv column": "import.duplicate_key",
+        "yaml alias bomb": "import.yaml_aliases",
+        "yaml nested too deep": "import.too_deep",
     }
     for case, key in expected.items():
         name, content, _ = BROKEN[case]
@@ -385,6 +445,7 @@ def test_every_import_key_in_the_code_is_in_the_catalogue() -> None:
 def cli(tmp_path: Path, *args: str, language: str = "en") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGIBOT_", "DATABASE_"))}
     env |= {"DATABASE_URL": db_url("x.db"), "DIGIBOT_LANGUAGE": language}
+    env["PYTHONPATH"] = str(PROGRAMME_IO.parent.parent)  # this checkout, not the installed one
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         env=env,
@@ -444,3 +505,55 @@ def test_unquoted_yaml_ids_keep_the_text_as_typed(engine: Engine, tmp_path: Path
     assert result.created == 2
     assert title_of(engine, "1.1") == "Ensimmäinen"
     assert title_of(engine, "1.10") == "Kymmenes"
+
+
+# --- files that would exhaust the machine (issue 9, item 10) ---
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = write(tmp_path, "huge.yaml", RENAME_1_1_YAML + "#" * SIZE_LIMIT + "\n")
+
+    [problem] = problems_of(path)
+
+    assert (problem.line, problem.field, problem.key) == (1, "-", "import.too_large")
+    assert Messages("en")(problem.key, **problem.params) == (
+        "the file is larger than 5 MB; a programme file is far smaller"
+    )
+
+
+def test_the_alias_bomb_is_named_in_the_cli(tmp_path: Path) -> None:
+    result = cli(tmp_path, "import", str(write(tmp_path, "bomb.yaml", BILLION_LAUGHS)))
+
+    assert result.returncode == 1
+    assert "line 4" in result.stderr
+    assert "aliases" in result.stderr
+
+
+def test_aliases_a_real_file_might_use_are_accepted(engine: Engine, tmp_path: Path) -> None:
+    text = (
+        "defaults: &owner a@example.org\n"
+        + RENAME_1_1_YAML.replace("owner: a@example.org", "owner: *owner")
+        + "".join(
+            f'  - {{id: "1.{n}", theme: T1, title: x, owner: *owner}}\n' for n in range(2, 300)
+        )
+    )
+
+    result = run_import(engine, write(tmp_path, "aliases.yaml", text))
+
+    assert result.created == 299
+
+
+def test_a_repeated_key_names_both_lines(tmp_path: Path) -> None:
+    [problem] = problems_of(write(tmp_path, "k.yaml", RENAME_1_1_YAML + "    title: Again\n"))
+
+    assert Messages("en")(problem.key, **problem.params) == "title already appears on line 6"
+
+
+def test_the_cli_prints_problems_without_terminal_escapes(tmp_path: Path) -> None:
+    path = write(tmp_path, "esc.csv", "id,theme,title,owner,\x1b[2Jred\u202e\n1.1,T1,x,U1,y\n")
+
+    result = cli(tmp_path, "import", str(path))
+
+    assert result.returncode == 1
+    assert "line 1, �[2jred�: unknown field" in result.stderr
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr

@@ -298,6 +298,13 @@ BROKEN = [
     ("digibot_export", DELETE, "import.required"),
     ("reminders[0].measures", "2.1,bad id", "import.bad_id"),
     ("history", False, "restore.no_history"),
+    (
+        "measures[0].updates[0].note",
+        "a SQLite backup with a NUL \x00 in it",
+        "import.control_character",
+    ),
+    ("measures[0].title", "title \x1b[31m red", "import.control_character"),
+    ("measures[0].updates[0].author", "kj\x00@example.org", "import.control_character"),
 ]
 
 

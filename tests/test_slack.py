@@ -331,6 +331,22 @@ def test_a_stranger_asking_for_the_form_is_told_why_there_is_none(bot: Running) 
     assert bot.standin.called("views.open") == []
 
 
+def test_form_with_nul_or_a_5000_digit_progress_shows_field_errors(bot: Running) -> None:
+    response = bot.slack.submit_form(
+        user=OWNER, measure="1.1", status="on_track", progress="9" * 5000, note="Pilot\x00ok"
+    )
+
+    body = response.json()
+    assert response.status_code == 200 and body["response_action"] == "errors"
+    assert "control character (U+0000)" in body["errors"]["note"]
+    assert count_updates(bot.engine) == 0
+    response = bot.slack.submit_form(
+        user=OWNER, measure="1.1", status="on_track", progress="9" * 5000, note="Pilot ok"
+    )
+    assert "whole number from 0 to 100" in response.json()["errors"]["progress"]
+    assert count_updates(bot.engine) == 0
+
+
 def test_form_submission_invalid_then_valid_then_twice(bot: Running) -> None:
     invalid = bot.slack.submit_form(
         user=OWNER, measure="1.1", status="delayed", progress="150", note=""

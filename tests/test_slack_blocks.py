@@ -111,6 +111,21 @@ def _assert_input_within_limits(block: dict, where: str) -> None:
 # --- helpers -------------------------------------------------------------------------------
 
 
+def text_objects(blocks: list[dict]) -> list[dict]:
+    """Every text object of the blocks: section text and fields, context elements, headers."""
+    candidates = [o for b in blocks for o in [b.get("text"), *b.get("fields", ())]]
+    candidates += [e for b in blocks for e in b.get("elements", ())]
+    return [o for o in candidates if isinstance(o, dict) and o.get("type")]
+
+
+def assert_mentions_nobody(blocks: list[dict]) -> None:
+    """Raw mention and link syntax may stand only in plain_text, which Slack never parses."""
+    for obj in text_objects(blocks):
+        assert obj["type"] in ("plain_text", "mrkdwn")
+        if obj["type"] == "mrkdwn":
+            assert "<" not in obj["text"] and ">" not in obj["text"], obj
+
+
 def section_texts(blocks: list[dict]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
 
@@ -236,15 +251,15 @@ def test_entities_are_never_split_at_a_chunk_boundary(offset: int, pattern: str)
     assert "".join(unescape(piece) for piece in pieces) == text
 
 
-def test_entities_near_the_boundary_in_a_paragraph_block() -> None:
-    text = "a" * 2997 + "&" * 20 + " & loppu"
+def test_entities_near_the_boundary_in_a_heading_block() -> None:
+    text = "a" * 2995 + "&" * 20 + " & loppu"
 
-    blocks = blocks_of(Paragraph(text))
+    blocks = blocks_of(Heading(text))
 
     assert_within_slack_limits(blocks, MESSAGE_BLOCKS)
     texts = section_texts(blocks)
-    assert all(escape(unescape(t)) == t for t in texts)
-    assert "".join(unescape(t) for t in texts) == text
+    assert all(escape(unescape(t.strip("*"))) == t.strip("*") for t in texts)
+    assert "".join(unescape(t) for t in texts) == f"*{text}*"
 
 
 def test_chunks_keep_lines_whole_and_rejoin_with_newlines() -> None:
@@ -376,20 +391,17 @@ def test_escape_escapes_ampersand_first() -> None:
     ],
     ids=["paragraph", "items", "fields", "long-field", "entry", "hint", "long-heading"],
 )
-def test_user_text_is_escaped_in_mrkdwn_and_mentions_nobody(block) -> None:
+def test_user_text_is_plain_or_escaped_and_mentions_nobody(block) -> None:
     blocks = blocks_of(block)
 
     assert_within_slack_limits(blocks, MESSAGE_BLOCKS)
-    mrkdwn = [
-        obj["text"]
-        for b in blocks
-        for obj in [b.get("text"), *b.get("fields", ()), *b.get("elements", ())]
-        if obj and obj.get("type") == "mrkdwn"
+    assert_mentions_nobody(blocks)
+    shown = [
+        o["text"] if o["type"] == "plain_text" else unescape(o["text"])
+        for o in text_objects(blocks)
     ]
-    assert any(escape(NASTY) in text for text in mrkdwn)
-    dumped = json.dumps(blocks, ensure_ascii=False)
-    for raw in ("<!channel>", "<@U123>", "<https://x|y>"):
-        assert raw not in dumped
+    assert any(NASTY in text for text in shown)
+    mrkdwn = [o["text"] for o in text_objects(blocks) if o["type"] == "mrkdwn"]
     assert " & " not in "".join(mrkdwn)
 
 
@@ -408,9 +420,7 @@ def test_nothing_raw_reaches_a_whole_message() -> None:
 
     for message in messages:
         assert_within_slack_limits(message, MESSAGE_BLOCKS)
-    dumped = json.dumps(messages, ensure_ascii=False)
-    assert "<!channel>" not in dumped
-    assert "<@U123>" not in dumped
+        assert_mentions_nobody(message["blocks"])
     assert messages[0]["text"] == escape(NASTY)
 
 
@@ -426,7 +436,11 @@ def test_an_entry_with_an_action_has_a_button_that_opens_the_form() -> None:
     assert len(blocks) == 1
     section = blocks[0]
     assert section["type"] == "section"
-    assert section["text"] == {"type": "mrkdwn", "text": "🟢 1.1 Sähköinen asiointi — 40 %"}
+    assert section["text"] == {
+        "type": "plain_text",
+        "text": "🟢 1.1 Sähköinen asiointi — 40 %",
+        "emoji": True,
+    }
     button = section["accessory"]
     assert button["type"] == "button"
     assert button["action_id"] == "digi_open_form" == ACTION_IDS[OPEN_FORM]
@@ -437,7 +451,12 @@ def test_an_entry_with_an_action_has_a_button_that_opens_the_form() -> None:
 def test_an_entry_without_an_action_has_no_button() -> None:
     blocks = blocks_of(Entry("1.2 Ei painiketta"))
 
-    assert blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": "1.2 Ei painiketta"}}]
+    assert blocks == [
+        {
+            "type": "section",
+            "text": {"type": "plain_text", "text": "1.2 Ei painiketta", "emoji": True},
+        }
+    ]
 
 
 def test_a_long_entry_keeps_its_button_on_its_last_section() -> None:
@@ -841,3 +860,31 @@ def test_a_form_round_trips_through_a_submission() -> None:
         "progress": "70",
         "note": None,
     }
+
+
+# --- formatting from user text is shown, never applied (issue 9, item 12) ------------------
+
+FORMATTED = "*bold* _it_ ~s~ `code`"
+Z = "\u200b"  # zero-width space on both sides: no opening or closing mark is left
+
+
+def test_user_text_with_formatting_marks_is_plain_text_where_block_kit_allows() -> None:
+    text = f"1.1 — {FORMATTED}"
+    plain_text = {"type": "plain_text", "text": text, "emoji": True}
+
+    assert blocks_of(Paragraph(text)) == [{"type": "section", "text": plain_text}]
+    assert blocks_of(Items((text,))) == [{"type": "section", "text": plain_text}]
+    assert blocks_of(Entry(text)) == [{"type": "section", "text": plain_text}]
+    assert blocks_of(Hint(text)) == [{"type": "context", "elements": [plain_text]}]
+
+
+def test_formatting_marks_in_a_field_value_and_a_heading_are_neutralised_in_mrkdwn() -> None:
+    shown = f"{Z}*{Z}bold{Z}*{Z} {Z}_{Z}it{Z}_{Z} {Z}~{Z}s{Z}~{Z} {Z}`{Z}code{Z}`{Z}"
+
+    assert blocks_of(Fields((("Huomio", FORMATTED),))) == [
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*Huomio*\n{shown}"}]}
+    ]
+    assert blocks_of(Heading(f"T1 {FORMATTED}", 2)) == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*T1 {shown}*"}}
+    ]
+    assert escape(FORMATTED).replace(Z, "") == FORMATTED  # copied text keeps its marks

@@ -1,10 +1,13 @@
 """Platform-neutral replies as Slack Block Kit, within Slack's documented limits.
 
-Every string from a reply is escaped for mrkdwn, so user text such as `<!channel>` or
-`<@U…>` is shown, never acted on. Nothing is cut silently: long text is split across
-blocks, and blocks across messages."""
+Text is data: where Block Kit allows, it goes out as plain_text, which Slack never parses;
+where our own markup (a bold label or heading) needs mrkdwn, every string from a reply is
+escaped, so user text such as `<!channel>`, `<@U…>` or `*bold*` is shown, never acted on.
+Nothing is cut silently: long text is split across blocks, and blocks across messages."""
 
 from __future__ import annotations
+
+import re
 
 from handlers.replies import (
     Action,
@@ -30,8 +33,16 @@ FALLBACK_TEXT = 3000
 ACTION_IDS = {"open_form": "digi_open_form"}
 
 
+ZWSP = "\u200b"
+_MARKS = re.compile(r"[*_~`]")
+
+
 def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for mrkdwn. Slack has no escape for its formatting marks, so each gets a
+    zero-width space on both sides: whether Slack reads that space as a word boundary or as a
+    letter, no mark can open or close bold, italic, strike or code."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKS.sub(lambda mark: f"{ZWSP}{mark.group()}{ZWSP}", text)
 
 
 def plain(text: str, limit: int) -> dict:
@@ -76,6 +87,14 @@ def _sections(mrkdwn: str) -> list[dict]:
     ]
 
 
+def _plain_sections(text: str) -> list[dict]:
+    return [{"type": "section", "text": _plain(piece)} for piece in chunks(text) if piece]
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
 def blocks_of(block) -> list[dict]:
     match block:
         case Heading(text, 1) if len(text) <= HEADER_TEXT:
@@ -83,20 +102,17 @@ def blocks_of(block) -> list[dict]:
         case Heading(text):
             return _sections(f"*{escape(text)}*")
         case Paragraph(text):
-            return _sections(escape(text))
+            return _plain_sections(text)
         case Items(lines) | Table(lines=lines):
-            return _sections("\n".join(escape(line) for line in lines))
+            return _plain_sections("\n".join(lines))
         case Chart():
             return []  # uploaded as a file in the summary's thread
         case Hint(text):
-            return [
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": piece}]}
-                for piece in chunks(escape(text))
-            ]
+            return [{"type": "context", "elements": [_plain(piece)]} for piece in chunks(text)]
         case Fields(pairs):
             return _fields(pairs)
         case Entry(text, action):
-            blocks = _sections(escape(text))
+            blocks = _plain_sections(text)
             if action and blocks:
                 blocks[-1]["accessory"] = button(action)
             return blocks
