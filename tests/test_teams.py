@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
@@ -24,6 +24,7 @@ from handlers.schedule import summary_slots
 from handlers.summary_post import post, preview
 from storage import conversations
 from storage.db import session_scope
+from tests.adaptive_cards import assert_all_valid
 from tests.conftest import count_updates
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn
 from tests.teams_standin import (
@@ -32,6 +33,7 @@ from tests.teams_standin import (
     ConnectorStandIn,
     activity,
     channel_message,
+    dialog_submit,
     invoke,
     texts,
 )
@@ -64,9 +66,18 @@ class Running:
     connector: ConnectorStandIn
     http: httpx.Client
     engine: object
+    answers: list = field(default_factory=list)
+    """Invoke responses (dialogs): with what the connector received, every card sent."""
 
     def send(self, body: dict) -> httpx.Response:
-        return self.http.post("/api/messages", json=body)
+        response = self.http.post("/api/messages", json=body)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            self.answers.append(response.json())
+        return response
+
+    def cards_sent(self) -> int:
+        """Check every card the bot sent against the Adaptive Cards 1.5 schema; how many."""
+        return assert_all_valid([s["body"] for s in self.connector.activities()] + self.answers)
 
     def say(self, text: str, user: dict = OWNER) -> httpx.Response:
         return self.send(activity(self.connector.url, user, text=text))
@@ -90,9 +101,11 @@ def teams(programme, connector) -> Iterator[Running]:
         create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
     )
     with httpx.Client(base_url=url, timeout=30) as http:
-        yield Running(bot, connector, http, programme)
+        running = Running(bot, connector, http, programme)
+        yield running
     server.should_exit = True
     thread.join(timeout=10)
+    running.cards_sent()  # whatever the test did, Teams could render every card
 
 
 # --- commands ---
@@ -200,12 +213,32 @@ def test_the_update_dialog_invalid_then_valid_then_submitted_twice(teams: Runnin
     assert "whole number" in shown and "needs a reason" in shown
     assert count_updates(teams.engine) == 0
 
+    assert teams.cards_sent() >= 3  # the offer, the dialog, the dialog re-sent
+
     good = {**bad, "progress": "30", "note": "Vendor late"}
     saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
     assert saved == {"type": "message", "value": "Saved. Measure 1.1 now stands at:"}
     again = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
     assert "already saved" in again["value"]
     assert count_updates(teams.engine) == 1
+
+
+def test_a_refused_dialog_resubmitted_keeps_the_progress_typed(teams: Running) -> None:
+    fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
+    form = fetched.json()["task"]["value"]["card"]["content"]
+    typed = {"measure": "1.1", "status": "delayed", "progress": "35", "note": ""}
+    refused = teams.send(invoke(teams.connector.url, OWNER, "task/submit",
+                                dialog_submit(form, **typed))).json()["task"]  # fmt: skip
+    assert "needs a reason" in json.dumps(refused, ensure_ascii=False)
+    resent = refused["value"]["card"]["content"]
+    again = dialog_submit(resent, note="Vendor late")  # only the missing reason is typed
+    saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", again)).json()["task"]
+    assert saved["type"] == "message"
+    with session_scope(teams.engine) as session:
+        from storage import crud
+
+        [update], _ = crud.history(session, measure_id=1, limit=5)
+    assert (update.status, update.progress, update.note) == ("delayed", 35, "Vendor late")
 
 
 def test_the_dialog_for_someone_without_measures_says_why(teams: Running) -> None:
