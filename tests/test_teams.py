@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
-from bot.platforms import context
+from bot import platforms
+from bot.platforms import Platforms
+from bot.serve import web_app
 from bot.settings import Settings
-from bot.slack.app import build_app
 from bot.teams import cards
 from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
-from bot.web import create_web_app
 from handlers.context import Context
-from handlers.messages import Messages
 from handlers.reminders import send_reminders
 from handlers.schedule import summary_slots
 from handlers.summary_post import post, preview
@@ -89,19 +89,22 @@ def connector() -> Iterator[ConnectorStandIn]:
         yield running
 
 
-def teams_bot(engine, env: dict[str, str]) -> TeamsBot:
-    ctx = Context(engine=engine, language="en", coordinators=frozenset({"coord@tornio.fi"}))
-    return TeamsBot(ctx, env=env)
+def served(monkeypatch, engine, env: dict[str, str], **settings) -> tuple[Platforms, Starlette]:
+    """The platforms and the HTTP app exactly as `digibot serve` builds them, from the
+    environment (where the Agents SDK reads its connection settings) and `settings`."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    chosen = Settings(_env_file=None, digibot_language="en", **settings)
+    chat = platforms.build(chosen, engine)
+    return chat, web_app(chosen, engine, chat)
 
 
 @pytest.fixture
-def teams(programme, connector) -> Iterator[Running]:
-    bot = teams_bot(programme, ANONYMOUS)
-    server, thread, url = start_server(
-        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
-    )
+def teams(programme, connector, monkeypatch) -> Iterator[Running]:
+    chat, app = served(monkeypatch, programme, ANONYMOUS, digibot_coordinators=["coord@tornio.fi"])
+    server, thread, url = start_server(app)
     with httpx.Client(base_url=url, timeout=30) as http:
-        running = Running(bot, connector, http, programme)
+        running = Running(chat.teams, connector, http, programme)
         yield running
     server.should_exit = True
     thread.join(timeout=10)
@@ -181,6 +184,28 @@ def test_the_help_lists_the_teams_commands(teams: Running) -> None:
     teams.say("help")
     shown = texts(teams.connector.activities()[0])
     assert "status <id>" in shown and "/digi" not in shown
+
+
+def card_lines(sent: dict) -> list[str]:
+    """The text lines a user reads in a sent card (not its fallback text)."""
+    return [
+        e["text"] for a in sent["body"]["attachments"] for e in a["content"]["body"]
+        if e["type"] == "TextBlock"
+    ]  # fmt: skip
+
+
+def test_help_and_the_welcome_list_each_command_once(teams: Running) -> None:
+    teams.say("help")
+    added = activity(
+        teams.connector.url, COORDINATOR, type="conversationUpdate",
+        membersAdded=[{"id": "28:digibot-app"}],
+    )  # fmt: skip
+    teams.send(added)
+    help_card, welcome = teams.connector.wait(2)
+    for sent in (help_card, welcome):
+        commands = [line.split(" ")[0] for line in card_lines(sent) if " — " in line]
+        assert "update" in commands and "status" in commands
+        assert len(commands) == len(set(commands)), commands
 
 
 # --- the dialog ---
@@ -264,12 +289,9 @@ def test_installation_remembers_the_personal_chat(teams: Running) -> None:
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt", "Basic abc"])
 def test_production_mode_refuses_requests_without_a_valid_token(
-    programme, connector, authorization
+    programme, connector, monkeypatch, authorization
 ) -> None:
-    bot = teams_bot(programme, PRODUCTION)
-    server, thread, url = start_server(
-        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
-    )
+    server, thread, url = start_server(served(monkeypatch, programme, PRODUCTION)[1])
     try:
         headers = {"Authorization": authorization} if authorization else {}
         body = activity(connector.url, OWNER, text="status 1.1 done")
@@ -337,17 +359,13 @@ def test_reminders_reach_owners_who_have_talked_to_the_bot_once(teams: Running) 
 # --- one process, both platforms ---
 
 
-def test_one_process_serves_slack_and_teams_side_by_side(programme, connector) -> None:
+def test_one_process_serves_slack_and_teams_side_by_side(programme, connector, monkeypatch) -> None:
     with SlackStandIn({"U0OWNER": "kehitysjohtaja@example.org"}) as slack_api:
-        settings = Settings(
-            _env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-            slack_api_url=f"{slack_api.url}/api/", digibot_language="en",
+        _, app = served(
+            monkeypatch, programme, ANONYMOUS, slack_bot_token="xoxb-test",
+            slack_signing_secret=SECRET, slack_api_url=f"{slack_api.url}/api/",
         )  # fmt: skip
-        slack = build_app(settings, context(settings, programme, source="slack"))
-        bot = teams_bot(programme, ANONYMOUS)
-        server, thread, url = start_server(
-            create_web_app(programme, slack=slack, teams=bot, messages=Messages("en"))
-        )
+        server, thread, url = start_server(app)
         try:
             answered = SlackClient(url, slack_api).command(
                 "status 1.1 on-track 10%", user="U0OWNER"

@@ -86,7 +86,7 @@ class TeamsBot:
             ),
             connection_manager=self.connections,
         )
-        self.ctx = replace(ctx, source=PLATFORM, prefix="", commands=("update", *ctx.commands))
+        self.ctx = replace(ctx, source=PLATFORM, prefix="")  # the form is in ctx.commands
         self.publisher = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
         self._register()
