@@ -456,3 +456,27 @@ def test_the_same_message_id_in_two_chats_is_two_updates(teams: Running) -> None
     teams.send(deputy)
     teams.send(owner)  # a redelivery of the first
     assert count_updates(teams.engine) == 2
+
+
+def test_summary_post_before_the_bot_has_seen_the_channel_says_what_to_do(
+    programme, tmp_path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, db_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGIBOT_"))}
+    env.update(
+        DATABASE_URL=db_url(), DIGIBOT_LANGUAGE="en", DIGIBOT_TEAMS_LEADERSHIP_CHANNEL=CHANNEL,
+        PYTHONPATH=str(ROOT), **ANONYMOUS,
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "summary", "post"],
+        env=env, cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    said = done.stdout + done.stderr
+    assert f"has not seen the Teams channel {CHANNEL}" in said and "mention" in said
