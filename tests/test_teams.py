@@ -142,6 +142,52 @@ def test_each_role_in_teams(teams: Running) -> None:
     assert count_updates(teams.engine) == 2
 
 
+def test_teams_updates_are_recorded_and_shown_by_the_person_the_programme_knows(
+    teams: Running,
+) -> None:
+    teams.say("status 1.1 on-track 40%", OWNER)  # the programme names the owner by e-mail
+    teams.say("status 2.1 done", COORDINATOR)  # not in the people list: known by e-mail
+    teams.connector.sent.clear()
+    teams.say("show 1.1", STRANGER)
+    teams.say("show 2.1", STRANGER)
+    teams.say("history 1.1", STRANGER)
+    shown = [
+        json.dumps(s["body"]["attachments"], ensure_ascii=False) for s in teams.connector.wait(3)
+    ]
+    assert "by Kehitysjohtaja" in shown[0] and "by coord@tornio.fi" in shown[1]
+    assert "Kehitysjohtaja" in shown[2]
+    assert not any("aad-" in text for text in shown)
+    with session_scope(teams.engine) as session:
+        from storage.export import build_export
+
+        exported = build_export(session, history=True)
+        authors = {m.id: m.current.author for m in exported.measures if m.current}
+    assert authors == {"1.1": "kehitysjohtaja@example.org", "2.1": "coord@tornio.fi"}
+
+
+def test_updates_recorded_by_object_id_earlier_show_the_persons_name(teams: Running) -> None:
+    teams.say("help", OWNER)  # the personal chat, with the owner's e-mail, is remembered
+    teams.say("help", COORDINATOR)
+    with session_scope(teams.engine) as session:  # rows as the bot recorded them before
+        from storage import crud
+
+        for code, author in (("1.1", "aad-owner"), ("2.1", "aad-coord"), ("2.2", "aad-gone")):
+            crud.append_update(
+                session, measure_id=crud.find_measure(session, code=code).id, author=author,
+                status="on_track", progress=None, note="", source="teams",
+            )  # fmt: skip
+    teams.connector.sent.clear()
+    for text in ("show 1.1", "history 1.1", "show 2.1", "show 2.2"):
+        teams.say(text, STRANGER)
+    owner, history, coordinator, unknown = (
+        json.dumps(s["body"]["attachments"], ensure_ascii=False) for s in teams.connector.wait(4)
+    )
+    assert "by Kehitysjohtaja" in owner and "Kehitysjohtaja" in history
+    assert "aad-owner" not in owner + history
+    assert "by coord@tornio.fi" in coordinator and "aad-coord" not in coordinator
+    assert "by aad-gone" in unknown  # nothing better is known
+
+
 def test_a_channel_message_mentioning_the_bot_is_answered_in_its_thread(teams: Running) -> None:
     response = teams.send(channel_message(teams.connector.url, OWNER, "show 1.1"))
     assert response.status_code in (200, 202)
