@@ -165,6 +165,19 @@ def test_teams_updates_are_recorded_and_shown_by_the_person_the_programme_knows(
     assert authors == {"1.1": "kehitysjohtaja@example.org", "2.1": "coord@tornio.fi"}
 
 
+def test_a_teams_undo_records_who_withdrew_as_the_programme_knows_them(teams: Running) -> None:
+    teams.say("status 1.1 on-track 40%", OWNER)
+    teams.say("undo", OWNER)
+    assert "withdrawn" in texts(teams.connector.wait(2)[1]).lower()
+    with session_scope(teams.engine) as session:
+        from storage.export import build_export
+
+        [measure] = [m for m in build_export(session, history=True).measures if m.id == "1.1"]
+    assert [(u.author, u.withdrawn_by) for u in measure.updates] == [
+        ("kehitysjohtaja@example.org", "kehitysjohtaja@example.org")
+    ]
+
+
 def test_updates_recorded_by_object_id_earlier_show_the_persons_name(teams: Running) -> None:
     teams.say("help", OWNER)  # the personal chat, with the owner's e-mail, is remembered
     teams.say("help", COORDINATOR)
