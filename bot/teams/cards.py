@@ -34,7 +34,7 @@ CARD_BYTES = 24_000
 """Teams takes messages up to about 100 KB (older documentation: 40 KB): stay well under."""
 CARD_CONTENT = "application/vnd.microsoft.card.adaptive"
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#~>|])")
-_NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,6})?")
+_NUMBER = re.compile(r"[+-]?\d{1,9}(\.\d{1,6})?")
 
 
 def escape(text: str) -> str:
