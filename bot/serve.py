@@ -7,6 +7,7 @@ import logging
 import sys
 
 from sqlalchemy import Engine
+from starlette.applications import Starlette
 
 from bot import platforms
 from bot.scheduler import Schedule
@@ -27,7 +28,6 @@ def serve(settings: Settings, engine: Engine) -> int:
         log.warning("no leadership channel is set: summaries will not be posted")
     ctx = platforms.context(settings, engine, source="schedule")
     Schedule(settings, ctx, chat.publishers, chat.messenger).start()
-    slack_http = chat.slack if chat.slack and not settings.slack_app_token else None
     if chat.slack and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -39,10 +39,18 @@ def serve(settings: Settings, engine: Engine) -> int:
         handler.connect()  # Teams still needs the HTTP server
     import uvicorn
 
-    app = create_web_app(
-        engine, slack=slack_http, teams=chat.teams, messages=t,
+    app = web_app(settings, engine, chat)
+    uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
+    return 0
+
+
+def web_app(settings: Settings, engine: Engine, chat: platforms.Platforms) -> Starlette:
+    """The HTTP app that `serve` runs (and the tests drive): Teams, and Slack's events unless
+    Slack uses Socket Mode."""
+    slack_http = chat.slack if not settings.slack_app_token else None
+    messages = Messages(settings.digibot_language)
+    return create_web_app(
+        engine, slack=slack_http, teams=chat.teams, messages=messages,
         privacy_contact=settings.digibot_privacy_contact,
         slack_signing_secret=settings.slack_signing_secret or "",
     )  # fmt: skip
-    uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
-    return 0

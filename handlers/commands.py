@@ -356,7 +356,7 @@ def _undo(rest: str, actor: Actor, ctx: Context) -> Reply:
                     t("undo.nothing_measure", id=measure.code), t("example.undo", p=ctx.prefix)
                 )
             return error(t("undo.nothing"), t("example.undo", p=ctx.prefix))
-        crud.withdraw(session, update=update, by=actor.author, at=now)
+        crud.withdraw(session, update=update, by=updates.author_ref(session, actor), at=now)
         measure = session.get(Measure, update.measure_id)
         done = t(
             "undo.done",

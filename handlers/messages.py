@@ -220,6 +220,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Posting the summary {period} stopped ({reason}). The next try resumes where "
         "it stopped: nothing is posted twice.",
     },
+    "summary.channel_unseen": {
+        "fi": "botti ei ole vielä nähnyt Teams-kanavaa {channel}: lisää sovellus kanavan "
+        "tiimiin ja mainitse botti kanavalla kerran, esim. @digibot ohje",
+        "en": "the bot has not seen the Teams channel {channel} yet: add the app to the "
+        "channel's team and mention the bot in the channel once, e.g. @digibot help",
+    },
     "summary.refused": {
         "fi": "Katsauksen esikatselu ja julkaisu on digikoordinaattoreille.",
         "en": "Previewing and posting the summary is for coordinators.",

@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
+class ChannelUnknown(LookupError):
+    """The platform cannot speak in the channel yet (Teams: the bot has not seen it): what
+    to do is the whole message, no traceback needed."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(channel)
+        self.channel = channel
+
+
 class Publisher(Protocol):
     """Where summaries go: one channel of one platform."""
 
@@ -100,11 +109,16 @@ def post(
             log.warning("summary %s: another process took the run over", period)
             return Outcome("busy", run)
         except Exception as failed:  # the platform gave up after its retries
-            log.exception("posting the summary %s failed", period)
+            if isinstance(failed, ChannelUnknown):
+                reason = ctx.t("summary.channel_unseen", channel=failed.channel)
+                log.warning("posting the summary %s failed: %s", period, reason)
+            else:
+                reason = str(failed).splitlines()[0][:200]
+                log.exception("posting the summary %s failed", period)
             session.rollback()
             with suppress(summary_runs.LostClaim):
                 summary_runs.release_run(session, run=run)
-            return Outcome("failed", run, reason=str(failed).splitlines()[0][:200])
+            return Outcome("failed", run, reason=reason)
         return Outcome("posted", run, messages=count)
 
 

@@ -15,7 +15,7 @@ from handlers import formatting as fmt
 from handlers.context import Actor, Context
 from handlers.replies import Fields, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.vocabulary import BY_CODE, NOT_STARTED, Status
-from storage import crud, summary_runs
+from storage import conversations, crud, summary_runs
 from storage.dates import last_day
 from storage.models import Measure, Person, StatusUpdate, Theme
 
@@ -91,7 +91,7 @@ def store(
         crud.append_update(
             session,
             measure_id=measure.id,
-            author=actor.author,
+            author=author_ref(session, actor),
             status=status.code,
             progress=progress,
             note=note,
@@ -175,7 +175,7 @@ def state_reply(
     ]
     if current:
         when = fmt.moment(lang, current.created_at, ctx.timezone)
-        author = author_name or current.author
+        author = author_name or author_label(session, current.author)
         pairs.append((t("field.updated"), t("show.updated_by", time=when, author=author)))
         if current.note:
             pairs.append((t("field.note"), current.note))
@@ -239,9 +239,25 @@ def person_label(person: Person | None) -> str:
     return f"{person.name} ({person.ref})" if person.name else person.ref
 
 
+def author_ref(session: Session, actor: Actor) -> str:
+    """What an update records as its author: the person as the programme names them, else
+    their e-mail, else the platform's user id; so that the export matches the programme."""
+    person = crud.person_among(session, refs=actor.refs)
+    if person:
+        return person.ref
+    return crud.normalize_ref(actor.email) if actor.email else actor.author
+
+
 def author_label(session: Session, ref: str) -> str:
+    """Who wrote an update, as people know them: the programme's name, else the e-mail
+    (authors recorded by a platform id, such as an Entra object id, are looked up too)."""
     person = crud.find_person(session, ref=ref)
-    return person.name if person and person.name else ref
+    if person and person.name:
+        return person.name
+    email = ref if "@" in ref else conversations.email_of(session, user_ref=ref)
+    if email and email != ref:
+        return author_label(session, email)
+    return ref
 
 
 def measure_line(

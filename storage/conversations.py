@@ -73,3 +73,15 @@ def personal(session: Session, *, platform: str, person_ref: str) -> Conversatio
         )
         .order_by(ConversationRef.updated_at.desc())
     ).first()
+
+
+def email_of(session: Session, *, user_ref: str) -> str | None:
+    """The e-mail remembered with a personal chat for a platform user id or Entra object id."""
+    return session.exec(
+        select(ConversationRef.email)
+        .where(
+            or_(ConversationRef.user_id == user_ref, ConversationRef.aad_object_id == user_ref),
+            ConversationRef.email.is_not(None),
+        )
+        .order_by(ConversationRef.updated_at.desc())
+    ).first()

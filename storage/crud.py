@@ -61,6 +61,14 @@ def find_person(session: Session, *, ref: str) -> Person | None:
     return session.exec(select(Person).where(Person.ref == normalize_ref(ref))).first()
 
 
+def person_among(session: Session, *, refs: Iterable[str]) -> Person | None:
+    """The person the programme names by one of these refs (one user's ids and e-mail)."""
+    refs = {normalize_ref(r) for r in refs if r}
+    if not refs:
+        return None
+    return session.exec(select(Person).where(col(Person.ref).in_(refs)).order_by(Person.id)).first()
+
+
 @dataclass(frozen=True)
 class Roles:
     owner: Person | None

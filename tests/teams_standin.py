@@ -155,3 +155,21 @@ def invoke(
 def texts(sent: dict[str, Any]) -> str:
     """Everything a user would read in a sent activity."""
     return json.dumps(sent["body"], ensure_ascii=False)
+
+
+def dialog_submit(card: dict[str, Any], **typed: Any) -> dict[str, Any]:
+    """What Teams submits from a dialog card: its action's data, each input's value (Teams
+    sends them as strings), and what the user typed over them. Like Teams, an `Input.Number`
+    whose value is not a JSON number shows empty and submits nothing."""
+    [action] = card["actions"]
+    data = dict(action["data"])
+    for element in card["body"]:
+        if not element["type"].startswith("Input.") or "value" not in element:
+            continue
+        value = element["value"]
+        if element["type"] == "Input.Number" and (
+            isinstance(value, bool) or not isinstance(value, int | float)
+        ):
+            continue
+        data[element["id"]] = str(value)
+    return {**data, **typed}

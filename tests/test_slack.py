@@ -16,9 +16,12 @@ import httpx
 import pytest
 import uvicorn
 from slack_sdk.signature import SignatureVerifier
+from starlette.applications import Starlette
 
+from bot import platforms
 from bot.http_body import SLACK_MAX_BODY
 from bot.platforms import context
+from bot.serve import web_app
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.web import create_web_app
@@ -63,6 +66,11 @@ def start_server(app) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
+def served(settings: Settings, engine) -> Starlette:
+    """The HTTP app exactly as `digibot serve` builds it from `settings`."""
+    return web_app(settings, engine, platforms.build(settings, engine))
+
+
 @pytest.fixture
 def bot(programme, standin: SlackStandIn) -> Iterator[Running]:
     settings = Settings(
@@ -73,11 +81,7 @@ def bot(programme, standin: SlackStandIn) -> Iterator[Running]:
         digibot_coordinators=[COORDINATOR],
         digibot_language="en",
     )
-    slack = build_app(settings, context(settings, programme, source="slack"))
-    app = create_web_app(
-        programme, slack=slack, messages=Messages("en"), slack_signing_secret=SECRET
-    )
-    server, thread, url = start_server(app)
+    server, thread, url = start_server(served(settings, programme))
     yield Running(SlackClient(url, standin), standin, programme, server, url)
     server.should_exit = True
     thread.join(timeout=10)
@@ -496,10 +500,7 @@ def test_coordinators_preview_and_post_the_summary_from_slack(
         slack_api_url=f"{standin.url}/api/", digibot_coordinators=[COORDINATOR],
         digibot_language="en", digibot_leadership_channel="C0LEADERS",
     )  # fmt: skip
-    slack = build_app(settings, context(settings, programme, source="slack"))
-    server, thread, url = start_server(
-        create_web_app(programme, slack=slack, messages=Messages("en"), slack_signing_secret=SECRET)
-    )
+    server, thread, url = start_server(served(settings, programme))
     try:
         client = SlackClient(url, standin)
         refused = client.command("summary preview", user=STRANGER)

@@ -6,27 +6,28 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
+from bot import platforms
 from bot.http_body import TEAMS_MAX_BODY
-from bot.platforms import context
+from bot.platforms import Platforms
+from bot.serve import web_app
 from bot.settings import Settings
-from bot.slack.app import build_app
 from bot.teams import cards
 from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
-from bot.web import create_web_app
 from handlers.context import Context
-from handlers.messages import Messages
 from handlers.reminders import send_reminders
 from handlers.schedule import summary_slots
 from handlers.summary_post import post, preview
 from storage import conversations
 from storage.db import session_scope
 from tests import raw_http
+from tests.adaptive_cards import assert_all_valid
 from tests.conftest import count_updates, tracebacks
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn
 from tests.teams_standin import (
@@ -35,6 +36,7 @@ from tests.teams_standin import (
     ConnectorStandIn,
     activity,
     channel_message,
+    dialog_submit,
     invoke,
     texts,
 )
@@ -67,9 +69,18 @@ class Running:
     connector: ConnectorStandIn
     http: httpx.Client
     engine: object
+    answers: list = field(default_factory=list)
+    """Invoke responses (dialogs): with what the connector received, every card sent."""
 
     def send(self, body: dict) -> httpx.Response:
-        return self.http.post("/api/messages", json=body)
+        response = self.http.post("/api/messages", json=body)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            self.answers.append(response.json())
+        return response
+
+    def cards_sent(self) -> int:
+        """Check every card the bot sent against the Adaptive Cards 1.5 schema; how many."""
+        return assert_all_valid([s["body"] for s in self.connector.activities()] + self.answers)
 
     def say(self, text: str, user: dict = OWNER) -> httpx.Response:
         return self.send(activity(self.connector.url, user, text=text))
@@ -81,21 +92,26 @@ def connector() -> Iterator[ConnectorStandIn]:
         yield running
 
 
-def teams_bot(engine, env: dict[str, str]) -> TeamsBot:
-    ctx = Context(engine=engine, language="en", coordinators=frozenset({"coord@tornio.fi"}))
-    return TeamsBot(ctx, env=env)
+def served(monkeypatch, engine, env: dict[str, str], **settings) -> tuple[Platforms, Starlette]:
+    """The platforms and the HTTP app exactly as `digibot serve` builds them, from the
+    environment (where the Agents SDK reads its connection settings) and `settings`."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    chosen = Settings(_env_file=None, digibot_language="en", **settings)
+    chat = platforms.build(chosen, engine)
+    return chat, web_app(chosen, engine, chat)
 
 
 @pytest.fixture
-def teams(programme, connector) -> Iterator[Running]:
-    bot = teams_bot(programme, ANONYMOUS)
-    server, thread, url = start_server(
-        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
-    )
+def teams(programme, connector, monkeypatch) -> Iterator[Running]:
+    chat, app = served(monkeypatch, programme, ANONYMOUS, digibot_coordinators=["coord@tornio.fi"])
+    server, thread, url = start_server(app)
     with httpx.Client(base_url=url, timeout=30) as http:
-        yield Running(bot, connector, http, programme)
+        running = Running(chat.teams, connector, http, programme)
+        yield running
     server.should_exit = True
     thread.join(timeout=10)
+    running.cards_sent()  # whatever the test did, Teams could render every card
 
 
 # --- commands ---
@@ -127,6 +143,65 @@ def test_each_role_in_teams(teams: Running) -> None:
     assert "can be updated by its owner Kehitysjohtaja" in texts(sent[2])
     assert "At risk" in texts(sent[3]) and "Vendor late" in texts(sent[3])
     assert count_updates(teams.engine) == 2
+
+
+def test_teams_updates_are_recorded_and_shown_by_the_person_the_programme_knows(
+    teams: Running,
+) -> None:
+    teams.say("status 1.1 on-track 40%", OWNER)  # the programme names the owner by e-mail
+    teams.say("status 2.1 done", COORDINATOR)  # not in the people list: known by e-mail
+    teams.connector.sent.clear()
+    teams.say("show 1.1", STRANGER)
+    teams.say("show 2.1", STRANGER)
+    teams.say("history 1.1", STRANGER)
+    shown = [
+        json.dumps(s["body"]["attachments"], ensure_ascii=False) for s in teams.connector.wait(3)
+    ]
+    assert "by Kehitysjohtaja" in shown[0] and "by coord@tornio.fi" in shown[1]
+    assert "Kehitysjohtaja" in shown[2]
+    assert not any("aad-" in text for text in shown)
+    with session_scope(teams.engine) as session:
+        from storage.export import build_export
+
+        exported = build_export(session, history=True)
+        authors = {m.id: m.current.author for m in exported.measures if m.current}
+    assert authors == {"1.1": "kehitysjohtaja@example.org", "2.1": "coord@tornio.fi"}
+
+
+def test_a_teams_undo_records_who_withdrew_as_the_programme_knows_them(teams: Running) -> None:
+    teams.say("status 1.1 on-track 40%", OWNER)
+    teams.say("undo", OWNER)
+    assert "withdrawn" in texts(teams.connector.wait(2)[1]).lower()
+    with session_scope(teams.engine) as session:
+        from storage.export import build_export
+
+        [measure] = [m for m in build_export(session, history=True).measures if m.id == "1.1"]
+    assert [(u.author, u.withdrawn_by) for u in measure.updates] == [
+        ("kehitysjohtaja@example.org", "kehitysjohtaja@example.org")
+    ]
+
+
+def test_updates_recorded_by_object_id_earlier_show_the_persons_name(teams: Running) -> None:
+    teams.say("help", OWNER)  # the personal chat, with the owner's e-mail, is remembered
+    teams.say("help", COORDINATOR)
+    with session_scope(teams.engine) as session:  # rows as the bot recorded them before
+        from storage import crud
+
+        for code, author in (("1.1", "aad-owner"), ("2.1", "aad-coord"), ("2.2", "aad-gone")):
+            crud.append_update(
+                session, measure_id=crud.find_measure(session, code=code).id, author=author,
+                status="on_track", progress=None, note="", source="teams",
+            )  # fmt: skip
+    teams.connector.sent.clear()
+    for text in ("show 1.1", "history 1.1", "show 2.1", "show 2.2"):
+        teams.say(text, STRANGER)
+    owner, history, coordinator, unknown = (
+        json.dumps(s["body"]["attachments"], ensure_ascii=False) for s in teams.connector.wait(4)
+    )
+    assert "by Kehitysjohtaja" in owner and "Kehitysjohtaja" in history
+    assert "aad-owner" not in owner + history
+    assert "by coord@tornio.fi" in coordinator and "aad-coord" not in coordinator
+    assert "by aad-gone" in unknown  # nothing better is known
 
 
 def test_a_channel_message_mentioning_the_bot_is_answered_in_its_thread(teams: Running) -> None:
@@ -173,6 +248,28 @@ def test_the_help_lists_the_teams_commands(teams: Running) -> None:
     assert "status <id>" in shown and "/digi" not in shown
 
 
+def card_lines(sent: dict) -> list[str]:
+    """The text lines a user reads in a sent card (not its fallback text)."""
+    return [
+        e["text"] for a in sent["body"]["attachments"] for e in a["content"]["body"]
+        if e["type"] == "TextBlock"
+    ]  # fmt: skip
+
+
+def test_help_and_the_welcome_list_each_command_once(teams: Running) -> None:
+    teams.say("help")
+    added = activity(
+        teams.connector.url, COORDINATOR, type="conversationUpdate",
+        membersAdded=[{"id": "28:digibot-app"}],
+    )  # fmt: skip
+    teams.send(added)
+    help_card, welcome = teams.connector.wait(2)
+    for sent in (help_card, welcome):
+        commands = [line.split(" ")[0] for line in card_lines(sent) if " — " in line]
+        assert "update" in commands and "status" in commands
+        assert len(commands) == len(set(commands)), commands
+
+
 # --- the dialog ---
 
 
@@ -203,12 +300,32 @@ def test_the_update_dialog_invalid_then_valid_then_submitted_twice(teams: Runnin
     assert "whole number" in shown and "needs a reason" in shown
     assert count_updates(teams.engine) == 0
 
+    assert teams.cards_sent() >= 3  # the offer, the dialog, the dialog re-sent
+
     good = {**bad, "progress": "30", "note": "Vendor late"}
     saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
     assert saved == {"type": "message", "value": "Saved. Measure 1.1 now stands at:"}
     again = teams.send(invoke(teams.connector.url, OWNER, "task/submit", good)).json()["task"]
     assert "already saved" in again["value"]
     assert count_updates(teams.engine) == 1
+
+
+def test_a_refused_dialog_resubmitted_keeps_the_progress_typed(teams: Running) -> None:
+    fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
+    form = fetched.json()["task"]["value"]["card"]["content"]
+    typed = {"measure": "1.1", "status": "delayed", "progress": "35", "note": ""}
+    refused = teams.send(invoke(teams.connector.url, OWNER, "task/submit",
+                                dialog_submit(form, **typed))).json()["task"]  # fmt: skip
+    assert "needs a reason" in json.dumps(refused, ensure_ascii=False)
+    resent = refused["value"]["card"]["content"]
+    again = dialog_submit(resent, note="Vendor late")  # only the missing reason is typed
+    saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", again)).json()["task"]
+    assert saved["type"] == "message"
+    with session_scope(teams.engine) as session:
+        from storage import crud
+
+        [update], _ = crud.history(session, measure_id=1, limit=5)
+    assert (update.status, update.progress, update.note) == ("delayed", 35, "Vendor late")
 
 
 def test_the_dialog_for_someone_without_measures_says_why(teams: Running) -> None:
@@ -234,12 +351,9 @@ def test_installation_remembers_the_personal_chat(teams: Running) -> None:
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-jwt", "Basic abc"])
 def test_production_mode_refuses_requests_without_a_valid_token(
-    programme, connector, authorization
+    programme, connector, monkeypatch, authorization
 ) -> None:
-    bot = teams_bot(programme, PRODUCTION)
-    server, thread, url = start_server(
-        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
-    )
+    server, thread, url = start_server(served(monkeypatch, programme, PRODUCTION)[1])
     try:
         headers = {"Authorization": authorization} if authorization else {}
         body = activity(connector.url, OWNER, text="status 1.1 done")
@@ -279,12 +393,10 @@ CLAIMS = {
     ids=["alg-none", "no-key-id", "not-rs256"],
 )
 def test_unsigned_tokens_and_tokens_without_a_key_id_get_401(
-    programme, connector, logged, token: str
+    programme, connector, logged, token: str, monkeypatch
 ) -> None:
-    bot = teams_bot(programme, PRODUCTION)
-    server, thread, url = start_server(
-        create_web_app(programme, slack=None, teams=bot, messages=Messages("en"))
-    )
+    _, app = served(monkeypatch, programme, PRODUCTION)
+    server, thread, url = start_server(app)
     try:
         body = activity(connector.url, OWNER, text="status 1.1 done")
         headers = {"Authorization": f"Bearer {token}"}
@@ -386,17 +498,12 @@ def test_reminders_reach_owners_who_have_talked_to_the_bot_once(teams: Running) 
 # --- one process, both platforms ---
 
 
-def test_one_process_serves_slack_and_teams_side_by_side(programme, connector) -> None:
+def test_one_process_serves_slack_and_teams_side_by_side(programme, connector, monkeypatch) -> None:
     with SlackStandIn({"U0OWNER": "kehitysjohtaja@example.org"}) as slack_api:
-        settings = Settings(
-            _env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-            slack_api_url=f"{slack_api.url}/api/", digibot_language="en",
+        _, app = served(
+            monkeypatch, programme, ANONYMOUS, slack_bot_token="xoxb-test",
+            slack_signing_secret=SECRET, slack_api_url=f"{slack_api.url}/api/",
         )  # fmt: skip
-        slack = build_app(settings, context(settings, programme, source="slack"))
-        bot = teams_bot(programme, ANONYMOUS)
-        app = create_web_app(
-            programme, slack=slack, teams=bot, messages=Messages("en"), slack_signing_secret=SECRET
-        )
         server, thread, url = start_server(app)
         try:
             answered = SlackClient(url, slack_api).command(
@@ -488,3 +595,27 @@ def test_the_same_message_id_in_two_chats_is_two_updates(teams: Running) -> None
     teams.send(deputy)
     teams.send(owner)  # a redelivery of the first
     assert count_updates(teams.engine) == 2
+
+
+def test_summary_post_before_the_bot_has_seen_the_channel_says_what_to_do(
+    programme, tmp_path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, db_url
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DIGIBOT_"))}
+    env.update(
+        DATABASE_URL=db_url(), DIGIBOT_LANGUAGE="en", DIGIBOT_TEAMS_LEADERSHIP_CHANNEL=CHANNEL,
+        PYTHONPATH=str(ROOT), **ANONYMOUS,
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "summary", "post"],
+        env=env, cwd=tmp_path, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    said = done.stdout + done.stderr
+    assert f"has not seen the Teams channel {CHANNEL}" in said and "mention" in said

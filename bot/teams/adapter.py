@@ -57,7 +57,7 @@ from handlers.context import Actor, Context
 from handlers.form import OPEN_FORM, Form, open_form, submit_form
 from handlers.render_text import render_text
 from handlers.replies import Action, Paragraph, Reply
-from handlers.summary_post import post_command, post_refusal
+from handlers.summary_post import ChannelUnknown, post_command, post_refusal
 from handlers.vocabulary import parse_summary
 from storage import conversations
 from storage.db import session_scope
@@ -92,7 +92,7 @@ class TeamsBot:
             ),
             connection_manager=self.connections,
         )
-        self.ctx = replace(ctx, source=PLATFORM, prefix="", commands=("update", *ctx.commands))
+        self.ctx = replace(ctx, source=PLATFORM, prefix="")  # the form is in ctx.commands
         self.publisher = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
         self._register()
@@ -397,7 +397,7 @@ class TeamsPublisher:
         with session_scope(self.bot.ctx.engine) as session:
             row = conversations.find(session, platform=PLATFORM, conversation_id=self.channel)
         if row is None:
-            raise LookupError(f"the bot has not been added to the team of channel {self.channel}")
+            raise ChannelUnknown(self.channel)
         return row.reference
 
     def render(self, part: Reply) -> list[dict]:

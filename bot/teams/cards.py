@@ -34,6 +34,7 @@ CARD_BYTES = 24_000
 """Teams takes messages up to about 100 KB (older documentation: 40 KB): stay well under."""
 CARD_CONTENT = "application/vnd.microsoft.card.adaptive"
 _MARKDOWN = re.compile(r"([\\`*_\[\]()#~>|])")
+_NUMBER = re.compile(r"[+-]?\d{1,9}(\.\d{1,6})?")
 
 
 def escape(text: str) -> str:
@@ -129,6 +130,15 @@ def chart_card(png: bytes, title: str) -> dict:
     )
 
 
+def _number(value: object) -> int | float | None:
+    """A number for `Input.Number` (the schema wants a JSON number: Teams drops a string, and
+    the value with it); None for what is not a plain number."""
+    if value is None or not _NUMBER.fullmatch(text := str(value).strip()):
+        return None
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def form_card(
     form: Form,
     t: Messages,
@@ -160,8 +170,8 @@ def form_card(
          "maxLength": NOTE_LIMIT, "placeholder": t("form.note_hint"),
          "value": values.get("note") or ""},
     ]  # fmt: skip
-    progress = values.get("progress") if "progress" in values else form.progress
-    if progress not in (None, ""):
+    progress = _number(values.get("progress") if "progress" in values else form.progress)
+    if progress is not None:
         body[2]["value"] = progress
     laid_out: list[dict] = []
     for element in body:
