@@ -39,6 +39,9 @@ def serve(settings: Settings, engine: Engine) -> int:
         handler.connect()  # Teams still needs the HTTP server
     import uvicorn
 
-    app = create_web_app(engine, slack=slack_http, teams=chat.teams, messages=t)
+    app = create_web_app(
+        engine, slack=slack_http, teams=chat.teams, messages=t,
+        health_timeout=settings.digibot_health_timeout,
+    )  # fmt: skip
     uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
     return 0

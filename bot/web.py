@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,20 +27,51 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def create_web_app(
-    engine: Engine, *, slack: App | None, messages: Messages, teams: TeamsBot | None = None
-) -> Starlette:
-    def database_answers() -> bool:
+class DatabaseProbe:
+    """`SELECT 1` on a thread of its own, one probe at a time: a stalled database holds that
+    one thread at most (never the server's), and every /health answers within `timeout`."""
+
+    def __init__(self, engine: Engine, timeout: float) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+        self._running: Future[bool] | None = None
+        self._lock = threading.Lock()
+
+    def _check(self) -> bool:
         try:
-            with engine.connect() as connection:
+            with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
-        except Exception:  # any failure means: not healthy
-            log.exception("health check: database unreachable")
+        except OperationalError:  # the engine logs an outage once, not every probe
+            return False
+        except Exception as failed:  # any failure means: not healthy
+            log.warning("health check failed: %s", failed)
             return False
 
+    async def answers(self) -> bool:
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = self._thread.submit(self._check)
+            running = asyncio.wrap_future(self._running)
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), self.timeout)
+        except TimeoutError:
+            return False
+
+
+def create_web_app(
+    engine: Engine,
+    *,
+    slack: App | None,
+    messages: Messages,
+    teams: TeamsBot | None = None,
+    health_timeout: float = 2.0,
+) -> Starlette:
+    probe = DatabaseProbe(engine, health_timeout)
+
     async def health(_: Request) -> Response:
-        if await run_in_threadpool(database_answers):
+        if await probe.answers():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
