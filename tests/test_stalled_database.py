@@ -313,3 +313,32 @@ if POSTGRES:
         lines = outage_lines(caplog)
         assert len(lines) == 2 and lines[0].startswith("database unavailable")
         assert lines[1].startswith("database answers again") and no_tracebacks(caplog)
+
+
+def test_teams_messages_during_an_outage_say_not_saved_without_a_traceback(
+    ticks: Ticks, caplog
+) -> None:
+    from tests.teams_standin import ConnectorStandIn, activity, texts
+    from tests.test_teams import ANONYMOUS, MEMBERS, teams_bot
+    from tests.test_teams import OWNER as TEAMS_OWNER
+
+    caplog.set_level(logging.WARNING)
+    hole = BlackHole()
+    engine = make_engine(hole.url, TIMEOUTS, clock=ticks)
+    with ConnectorStandIn(MEMBERS) as connector:
+        app = create_web_app(engine, slack=None, teams=teams_bot(engine, ANONYMOUS),
+                             messages=Messages("en"))  # fmt: skip
+        server, thread, url = start_server(app)
+        try:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                for text in ("status 1.1 on-track 40%", "show 1.1"):
+                    body = activity(connector.url, TEAMS_OWNER, text=text)
+                    assert http.post("/api/messages", json=body).status_code in (200, 202)
+            answers = connector.activities()
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            engine.dispose()
+            hole.close()
+    assert len(answers) == 2 and all("database is not available" in texts(a) for a in answers)
+    assert len(outage_lines(caplog)) == 1 and no_tracebacks(caplog)

@@ -41,7 +41,7 @@ from microsoft_agents.hosting.fastapi import (
     jwt_authorization_decorator,
     start_agent_process,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -159,6 +159,8 @@ class TeamsBot:
             except IntegrityError:
                 if attempt:
                     raise
+            except OperationalError:  # the database is away (logged once): the next turn saves it
+                return
 
     # --- replies ---
 
