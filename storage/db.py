@@ -9,10 +9,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-import psycopg
-from psycopg.errors import _WaitTimeout
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -106,26 +105,33 @@ def _watch(engine: Engine, timeouts: Timeouts, clock: Callable[[], float]) -> No
             raise dialect.loaded_dbapi.OperationalError("database unavailable: not retried yet")
         if stall is None:
             return None  # the dialect connects as usual
-        connection = _BoundedConnection.connect(*cargs, **cparams)
+        connection = _bounded_connection().connect(*cargs, **cparams)
         connection.stall_after = stall
         return connection
 
 
-class _BoundedConnection(psycopg.Connection):
+@cache
+def _bounded_connection() -> type:
     """A psycopg connection whose every wait on the server ends: PostgreSQL's own
-    statement_timeout does not run in a frozen server, nor reach us through a black hole."""
+    statement_timeout does not run in a frozen server, nor reach us through a black hole.
+    (Made on first use: SQLite deployments do not load psycopg.)"""
+    import psycopg
+    from psycopg.errors import _WaitTimeout
 
-    stall_after: float | None = None
+    class BoundedConnection(psycopg.Connection):
+        stall_after: float | None = None
 
-    def wait(self, gen, *args, timeout: float | None = None, **kwargs):
-        timeout = self.stall_after if timeout is None else timeout
-        try:
-            return super().wait(gen, *args, timeout=timeout, **kwargs)
-        except _WaitTimeout:
-            self.close()  # stopped mid-protocol: unusable, and the pool must replace it
-            raise psycopg.OperationalError(
-                f"the database did not answer within {timeout:g} s"
-            ) from None
+        def wait(self, gen, *args, timeout: float | None = None, **kwargs):
+            timeout = self.stall_after if timeout is None else timeout
+            try:
+                return super().wait(gen, *args, timeout=timeout, **kwargs)
+            except _WaitTimeout:
+                self.close()  # stopped mid-protocol: unusable, and the pool must replace it
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {timeout:g} s"
+                ) from None
+
+    return BoundedConnection
 
 
 @contextmanager
@@ -135,14 +141,15 @@ def _unbounded(connection: Connection) -> Iterator[None]:
     stall = getattr(raw, "stall_after", None)
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        raw.stall_after = None
+        if stall is not None:
+            raw.stall_after = None
     elif connection.dialect.name == "sqlite":
         busy = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
         connection.exec_driver_sql("PRAGMA busy_timeout = 600000")
     try:
         yield
     finally:
-        if connection.dialect.name == "postgresql":
+        if stall is not None:
             raw.stall_after = stall
         elif connection.dialect.name == "sqlite":
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy)}")

@@ -342,3 +342,34 @@ def test_teams_messages_during_an_outage_say_not_saved_without_a_traceback(
             hole.close()
     assert len(answers) == 2 and all("database is not available" in texts(a) for a in answers)
     assert len(outage_lines(caplog)) == 1 and no_tracebacks(caplog)
+
+
+def test_a_replica_waits_for_anothers_migration_however_short_the_timeouts(ticks) -> None:
+    from storage.db import MIGRATION_LOCK, STALL_GRACE, migrate
+
+    url = db_url("fresh.db")
+    blocker_engine = make_engine(url)  # another replica, set up as the bot sets it up
+    engine = make_engine(url, Timeouts(connect=2, statement=0.05, pool=0.5), clock=ticks)
+    try:
+        with blocker_engine.connect() as blocker, ThreadPoolExecutor(max_workers=1) as pool:
+            if engine.dialect.name == "sqlite":
+                blocker.exec_driver_sql("BEGIN IMMEDIATE")  # another replica is migrating
+            else:
+                blocker.exec_driver_sql("BEGIN")
+                blocker.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            migrating = pool.submit(migrate, engine)
+            if engine.dialect.name == "postgresql":  # it is waiting for the lock
+                waiting = (
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                )
+                with blocker_engine.connect() as look:
+                    wait_until(lambda: look.exec_driver_sql(waiting).scalar())
+            time.sleep(0.05 + STALL_GRACE + 0.5)  # past every bounded wait
+            assert not migrating.done()  # still waiting, not failed
+            blocker.exec_driver_sql("ROLLBACK")
+            migrating.result(timeout=60)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM measure").scalar() == 0
+    finally:
+        engine.dispose()
+        blocker_engine.dispose()
