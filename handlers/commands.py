@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlmodel import Session
 
 from handlers import formatting as fmt
@@ -46,9 +45,6 @@ def handle(text: str, actor: Actor, ctx: Context, *, idempotency_key: str | None
     try:
         return _dispatch(text, actor, ctx, idempotency_key)
     except OperationalError:  # the engine logs the outage once, not a traceback a command
-        return error(ctx.t("db.unavailable"))
-    except PoolTimeout as busy:
-        log.warning("no free database connection: %s", busy)
         return error(ctx.t("db.unavailable"))
     except Exception:
         log.exception("command failed: %r", text)
