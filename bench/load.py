@@ -8,6 +8,7 @@ the server's peak memory. Prints one table.
 
     python bench/load.py                       # 1,000 measures, 1,000,000 updates, both
     python bench/load.py --updates 100000 --databases sqlite
+    python bench/load.py --sqlite-sync 300     # only: a commit's price, synchronous NORMAL/FULL
 PostgreSQL: DIGIBOT_BENCH_POSTGRES_URL, default postgresql+psycopg://digibot:digibot@127.0.0.1/digibot_bench
 (the database is created if the role may, and emptied).
 """
@@ -28,14 +29,15 @@ from pathlib import Path
 
 import httpx
 import yaml
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.slack.blocks import render_messages  # noqa: E402
-from handlers.context import Context  # noqa: E402
+from handlers.commands import handle  # noqa: E402
+from handlers.context import Actor, Context  # noqa: E402
 from handlers.summary import build_summary  # noqa: E402
 from handlers.summary_report import summary_parts  # noqa: E402
 from storage import summary_runs  # noqa: E402
@@ -214,6 +216,7 @@ def measure(
             **os.environ, "DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{standin.url}/api/",
             "DIGIBOT_PORT": str(port), "DIGIBOT_LANGUAGE": "fi",
+            "PYTHONPATH": str(ROOT),  # this checkout's code, not whichever is installed
         }  # fmt: skip
         env.pop("SLACK_APP_TOKEN", None)
         server = subprocess.Popen(
@@ -258,13 +261,54 @@ def floor_round_trips(args: argparse.Namespace, standin: SlackStandIn) -> tuple[
         server.wait(timeout=30)
 
 
+def sqlite_sync_cost(commands: int) -> dict[str, tuple[float, float]]:
+    """What durability costs on SQLite: `status` commands through the command engine, each
+    one commit, with synchronous=NORMAL and with FULL (what the bot uses), a file each; the
+    two take turns, so that the machine's other load falls on both alike."""
+    times: dict[str, list[float]] = {"NORMAL": [], "FULL": []}
+    owner = Actor.from_ref("owner0@example.org")  # owns 1.1
+    with tempfile.TemporaryDirectory() as folder_name:
+        folder = Path(folder_name)
+        contexts = {}
+        for mode in times:
+            engine = make_engine(f"sqlite:///{folder / f'{mode}.db'}")
+
+            @event.listens_for(engine, "connect")
+            def _mode(dbapi_connection, _record, mode=mode) -> None:  # after the bot's own
+                dbapi_connection.execute(f"PRAGMA synchronous={mode}")
+
+            migrate(engine)
+            with session_scope(engine) as session:
+                import_file(session, programme_file(folder, 100))
+            with engine.connect() as connection:
+                shown = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+                assert shown == {"NORMAL": 1, "FULL": 2}[mode], shown
+            contexts[mode] = Context(engine=engine, language="fi")
+        for n in range(commands):
+            for mode, ctx in contexts.items():
+                started = time.perf_counter()
+                reply = handle(f"tila 1.1 aikataulussa {n % 101} % Etenee", owner, ctx)
+                times[mode].append((time.perf_counter() - started) * 1000)
+                assert reply.ok, reply
+        for ctx in contexts.values():
+            ctx.engine.dispose()
+    return {mode: percentiles(values) for mode, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--measures", type=int, default=1000)
     parser.add_argument("--updates", type=int, default=1_000_000)
     parser.add_argument("--commands", type=int, default=300, help="round trips a command")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--sqlite-sync", type=int, metavar="N", help="only: N commits a mode")
     args = parser.parse_args()
+    if args.sqlite_sync:
+        print(f"\n`status` through the command engine, {args.sqlite_sync} commits a mode")
+        print("| SQLite synchronous | p50 | p99 |\n|---|---|---|")
+        for mode, (p50, p99) in sqlite_sync_cost(args.sqlite_sync).items():
+            print(f"| {mode} | {p50:.2f} ms | {p99:.2f} ms |")
+        return
     results = []
     with SlackStandIn({OWNER: "owner0@example.org"}) as standin:
         floor = floor_round_trips(args, standin)

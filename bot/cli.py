@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _engine(settings: Settings, url: str | None = None) -> Engine:
-    engine = make_engine(url or settings.database_url)
+    engine = make_engine(url or settings.database_url, settings.db_timeouts)
     migrate(engine)
     return engine
 

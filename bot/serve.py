@@ -53,4 +53,5 @@ def web_app(settings: Settings, engine: Engine, chat: platforms.Platforms) -> St
         engine, slack=slack_http, teams=chat.teams, messages=messages,
         privacy_contact=settings.digibot_privacy_contact,
         slack_signing_secret=settings.slack_signing_secret or "",
+        health_timeout=settings.digibot_health_timeout,
     )  # fmt: skip

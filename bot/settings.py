@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.schedule import parse_month_days, parse_time
+from storage.db import Timeouts
 
 
 def _split_list(value: object) -> object:
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     digibot_port: int = 3000
     digibot_claim_timeout: int = 300
     """Seconds after which another process resumes a summary that a dead one was posting."""
+    digibot_db_connect_timeout: float = 3.0
+    digibot_db_statement_timeout: float = 5.0
+    """Also SQLite's busy timeout; a server that does not answer at all is cut a second later."""
+    digibot_db_pool_timeout: float = 2.0
+    digibot_health_timeout: float = 2.0
+    """/health answers 503 if the database has not answered within this many seconds."""
     digibot_leadership_channel: str | None = None
     digibot_coordinators: Annotated[list[str], NoDecode] = []
     digibot_language: Literal["fi", "en"] = "fi"
@@ -79,6 +86,18 @@ class Settings(BaseSettings):
             raise ValueError("a positive number of seconds (the default 300 suits production)")
         return value
 
+    @field_validator(
+        "digibot_db_connect_timeout",
+        "digibot_db_statement_timeout",
+        "digibot_db_pool_timeout",
+        "digibot_health_timeout",
+    )
+    @classmethod
+    def _timeouts(cls, value: float) -> float:
+        if not 0 < value <= 3600:
+            raise ValueError("seconds, more than 0 (every wait on the database is bounded)")
+        return value
+
     @field_validator("digibot_language", mode="before")
     @classmethod
     def _language(cls, value: object) -> object:
@@ -100,6 +119,14 @@ class Settings(BaseSettings):
     @property
     def teams_configured(self) -> bool:
         return bool(self.teams_client_id or self.teams_anonymous_allowed)
+
+    @property
+    def db_timeouts(self) -> Timeouts:
+        return Timeouts(
+            connect=self.digibot_db_connect_timeout,
+            statement=self.digibot_db_statement_timeout,
+            pool=self.digibot_db_pool_timeout,
+        )
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -52,6 +56,39 @@ def slack_signature_check(secret: str) -> Callable[[bytes, Mapping[str, str]], b
     return signed
 
 
+class DatabaseProbe:
+    """`SELECT 1` on a thread of its own, one probe at a time: a stalled database holds that
+    one thread at most (never the server's), and every /health answers within `timeout`."""
+
+    def __init__(self, engine: Engine, timeout: float) -> None:
+        self.engine = engine
+        self.timeout = timeout
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+        self._running: Future[bool] | None = None
+        self._lock = threading.Lock()
+
+    def _check(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except OperationalError:  # the engine logs an outage once, not every probe
+            return False
+        except Exception as failed:  # any failure means: not healthy
+            log.warning("health check failed: %s", failed)
+            return False
+
+    async def answers(self) -> bool:
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = self._thread.submit(self._check)
+            running = asyncio.wrap_future(self._running)
+        try:
+            return await asyncio.wait_for(asyncio.shield(running), self.timeout)
+        except TimeoutError:
+            return False
+
+
 def create_web_app(
     engine: Engine,
     *,
@@ -60,23 +97,16 @@ def create_web_app(
     teams: TeamsBot | None = None,
     privacy_contact: str | None = None,
     slack_signing_secret: str = "",
+    health_timeout: float = 2.0,
 ) -> Starlette:
     """Every Slack request is checked against `slack_signing_secret` before anything reads
     its payload; without one, every Slack request is refused."""
     if slack is not None:
         signed_by_slack = slack_signature_check(slack_signing_secret)
-
-    def database_answers() -> bool:
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
-        except Exception:  # any failure means: not healthy
-            log.exception("health check: database unreachable")
-            return False
+    probe = DatabaseProbe(engine, health_timeout)
 
     async def health(_: Request) -> Response:
-        if await run_in_threadpool(database_answers):
+        if await probe.answers():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 

@@ -45,8 +45,7 @@ def handle(text: str, actor: Actor, ctx: Context, *, idempotency_key: str | None
     """Answer one command. Never raises: a fault becomes a reply that says nothing was saved."""
     try:
         return _dispatch(text, actor, ctx, idempotency_key)
-    except OperationalError:
-        log.exception("database unavailable")
+    except OperationalError:  # the engine logs the outage once, not a traceback a command
         return error(ctx.t("db.unavailable"))
     except Exception:
         log.exception("command failed: %r", text)

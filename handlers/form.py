@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+
 from handlers import formatting as fmt
 from handlers import updates
 from handlers.context import Actor, Context
@@ -48,6 +50,8 @@ def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) ->
     """The form for this user, or a reply saying why there is none (never raises)."""
     try:
         return _open(actor, ctx, measure_code)
+    except OperationalError:  # the engine logs an outage once
+        return error(ctx.t("db.unavailable"))
     except Exception:
         log.exception("opening the form failed")
         return error(ctx.t("db.unavailable"))
@@ -98,6 +102,8 @@ def submit_form(actor: Actor, ctx: Context, **values) -> Reply | list[Problem]:
     raises: a fault is a problem shown in the form, and nothing is saved."""
     try:
         return _submit(actor, ctx, **values)
+    except OperationalError:  # the engine logs an outage once
+        return [Problem("note", ctx.t("db.unavailable"))]
     except Exception:
         log.exception("form submission failed")
         return [Problem("note", ctx.t("db.unavailable"))]

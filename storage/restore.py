@@ -18,7 +18,6 @@ from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
 from storage import crud
-from storage.text import control_character
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
 from storage.models import (
     ConversationRef,
@@ -38,6 +37,7 @@ from storage.programme_io import (
     _Mapping,
     apply_programme,
 )
+from storage.text import control_character
 
 STATUS_CODES = ("not_started", "on_track", "at_risk", "delayed", "done", "postponed")
 """What an update's status may be: the chat's vocabulary (handlers.vocabulary)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, OWNER, db_url, unreachable_url
+from tests.conftest import EXAMPLE, OWNER, ROOT, db_url, unreachable_url
 
 DIGIBOT = [sys.executable, "-m", "bot.cli"]
 
@@ -144,3 +144,11 @@ def test_the_demo_shows_a_programme_under_way_and_adds_its_history_once(tmp_path
     run(["demo"], tmp_path, "")
     again = run(["demo"], tmp_path, "history 2.1\n")
     assert again.stdout.count("Delayed") == 1
+
+
+@pytest.mark.parametrize("variable", ["DIGIBOT_DB_STATEMENT_TIMEOUT", "DIGIBOT_HEALTH_TIMEOUT"])
+def test_a_database_wait_must_be_bounded(tmp_path: Path, variable: str) -> None:
+    # PYTHONPATH: this checkout's code (from tmp_path, `-m bot.cli` finds the installed one)
+    result = run(["export"], tmp_path, PYTHONPATH=str(ROOT), **{variable: "0"})
+    assert result.returncode == 2 and f"{variable}: " in result.stderr
+    assert "more than 0" in result.stderr

@@ -45,7 +45,7 @@ from microsoft_agents.hosting.fastapi import (
     start_agent_process,
 )
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -177,6 +177,8 @@ class TeamsBot:
             except IntegrityError:
                 if attempt:
                     raise
+            except OperationalError:  # the database is away (logged once): the next turn saves it
+                return
 
     # --- replies ---
 

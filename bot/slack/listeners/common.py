@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
 
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.views import form_view, home_view
 from handlers.form import home, open_form
-from handlers.replies import Reply
+from handlers.replies import Reply, error
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,10 @@ def show_form(
 
 
 def publish_home(client: WebClient, deps: SlackDeps, user_id: str) -> None:
-    reply = home(deps.directory.actor(user_id), deps.ctx)
+    try:
+        reply = home(deps.directory.actor(user_id), deps.ctx)
+    except OperationalError:  # the engine logs an outage once; the tab says so
+        reply = error(deps.t("db.unavailable"))
     try:
         client.views_publish(user_id=user_id, view=home_view(reply, deps.t))
     except SlackApiError as failed:

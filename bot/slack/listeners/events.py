@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from sqlalchemy.exc import OperationalError
 
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import publish_home
@@ -18,9 +19,13 @@ def register(app: App, deps: SlackDeps) -> None:
     def once(body: dict, next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
-            with session_scope(deps.ctx.engine) as session:
-                if not crud.claim_delivery(session, key=f"slack:event:{event_id}"):
-                    return BoltResponse(status=200, body="")
+            try:
+                with session_scope(deps.ctx.engine) as session:
+                    first = crud.claim_delivery(session, key=f"slack:event:{event_id}")
+            except OperationalError:  # the database is away (logged once): the user is told
+                first = True
+            if not first:
+                return BoltResponse(status=200, body="")
         next()
         return None
 
