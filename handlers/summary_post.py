@@ -88,14 +88,14 @@ def post(
         claim = summary_runs.claim_run(
             session, period=period, channel=publisher.channel, force=force, trigger=trigger,
             requested_by=requested_by, claimed_by=PROCESS, as_of=today.isoformat(),
-            stale_after=ctx.claim_timeout,
+            stale_after=ctx.claim_timeout, now=ctx.now(),
         )  # fmt: skip
         run = claim.run
         if claim.state != "claimed":
             return Outcome("already" if claim.state == "posted" else "busy", run)
         try:
             count = _post_run(session, ctx, publisher, run, resumed=claim.resumed)
-            summary_runs.finish_run(session, run=run)
+            summary_runs.finish_run(session, run=run, now=ctx.now())
         except summary_runs.LostClaim:  # another process resumed it: it finishes the run
             log.warning("summary %s: another process took the run over", period)
             return Outcome("busy", run)
@@ -126,14 +126,14 @@ def _post_run(
         key = f"{run.id}:{seq}"
         found = publisher.find(key, thread=main) if resuming else None
         message_id = found or publisher.post(message, thread=main, key=key)
-        summary_runs.record_part(session, run=run, seq=seq, message_id=message_id)
+        summary_runs.record_part(session, run=run, seq=seq, message_id=message_id, now=ctx.now())
         main = main or message_id
         resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
     if chart_seq not in done:
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
         file_id = publisher.upload_chart(png, title=title(summary, ctx), thread=main)
-        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id)
+        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id, now=ctx.now())
     return len(messages)
 
 
