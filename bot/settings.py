@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     digibot_summary_dates: Annotated[list[str], NoDecode] = ["05-20", "09-20"]
     digibot_summary_time: str = "09:00"
     digibot_reminder_days: Annotated[list[int], NoDecode] = [14, 3]
+    digibot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
+    """None: INFO for `digibot serve`, WARNING for the other commands."""
+    digibot_log_format: Literal["text", "json"] = "text"
 
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
@@ -81,6 +84,16 @@ class Settings(BaseSettings):
     @classmethod
     def _language(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("digibot_log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return (value.strip().upper() or None) if isinstance(value, str) else value
+
+    @field_validator("digibot_log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return (value.strip().lower() or "text") if isinstance(value, str) else value
 
     @field_validator("digibot_timezone")
     @classmethod

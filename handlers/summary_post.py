@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from sqlmodel import Session
 
 from handlers import formatting as fmt
+from handlers import log_context
 from handlers.chart import status_chart
 from handlers.context import Actor, Context
 from handlers.replies import Paragraph, Reply, error
@@ -35,6 +36,8 @@ class Publisher(Protocol):
     """Where summaries go: one channel of one platform."""
 
     channel: str
+    platform: str
+    """"slack" or "teams": for the log."""
     chart_dpi: int
     """The chart's resolution: what the platform carries well."""
 
@@ -82,6 +85,21 @@ def post(
     trigger: str,
     requested_by: str,
 ) -> Outcome:
+    user = requested_by if trigger == "chat" else None
+    with log_context.about(command="summary post", platform=publisher.platform, user=user):
+        return _post(ctx, publisher, period=period, force=force, trigger=trigger,
+                     requested_by=requested_by)  # fmt: skip
+
+
+def _post(
+    ctx: Context,
+    publisher: Publisher,
+    *,
+    period: str | None,
+    force: bool,
+    trigger: str,
+    requested_by: str,
+) -> Outcome:
     today = local_today(ctx)
     period = period or period_of(today)
     with Session(ctx.engine, expire_on_commit=False) as session:
@@ -105,6 +123,7 @@ def post(
             with suppress(summary_runs.LostClaim):
                 summary_runs.release_run(session, run=run)
             return Outcome("failed", run, reason=str(failed).splitlines()[0][:200])
+        log.info("summary posted: %s to %s, %d messages", period, publisher.channel, count)
         return Outcome("posted", run, messages=count)
 
 
