@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
@@ -76,27 +78,25 @@ def preview(ctx: Context, *, period: str | None = None) -> tuple[Summary, list[R
     return summary, summary_parts(summary, ctx)
 
 
+def _logged(post: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """Every log line of a post says what it is about (handlers/log_context.py)."""
+
+    @wraps(post)
+    def logged(ctx: Context, publisher: Publisher, **args: Any) -> Outcome:
+        user = args["requested_by"] if args["trigger"] == "chat" else None
+        with log_context.about(command="summary post", platform=publisher.platform, user=user):
+            return post(ctx, publisher, **args)
+
+    return logged
+
+
+@_logged
 def post(
     ctx: Context,
     publisher: Publisher,
     *,
     period: str | None = None,
     force: bool = False,
-    trigger: str,
-    requested_by: str,
-) -> Outcome:
-    user = requested_by if trigger == "chat" else None
-    with log_context.about(command="summary post", platform=publisher.platform, user=user):
-        return _post(ctx, publisher, period=period, force=force, trigger=trigger,
-                     requested_by=requested_by)  # fmt: skip
-
-
-def _post(
-    ctx: Context,
-    publisher: Publisher,
-    *,
-    period: str | None,
-    force: bool,
     trigger: str,
     requested_by: str,
 ) -> Outcome:
