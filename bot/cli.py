@@ -4,7 +4,6 @@ migrated before any of them touches the database."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 import storage
-from bot import console, platforms
+from bot import console, logs, platforms
 from bot.settings import Settings
 from handlers.context import Actor, Context
 from handlers.messages import Messages
@@ -36,7 +35,6 @@ CONSOLE_USER = "console"
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     load_dotenv(".env", override=False)  # the Teams SDK reads its settings from the environment
     args = _parser().parse_args(argv)
     try:
@@ -47,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'.'.join(map(str, problem['loc'])).upper()}: {problem['msg']}", file=sys.stderr
             )
         return 2
+    logs.configure(settings.digibot_log_level or "WARNING", settings.digibot_log_format)
     t = Messages(settings.digibot_language)
     command: Callable[[argparse.Namespace, Settings, Messages], int] = args.run
     try:
@@ -165,6 +164,7 @@ def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 def _serve(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     from bot.serve import serve  # Slack's libraries load only for the bot itself
 
+    logs.configure(settings.digibot_log_level or "INFO", settings.digibot_log_format)
     return serve(settings, _engine(settings))
 
 

@@ -43,16 +43,12 @@ class Schedule:
             ctx = replace(self.ctx, now=lambda: now)
             slot = due_summary(now, self.month_days, self.at, self.zone)
             for publisher in self.publishers if slot else ():
-                outcome = post(
+                post(
                     ctx, publisher, period=slot.period, trigger="schedule", requested_by="schedule"
                 )
-                if outcome.state in ("posted", "failed"):
-                    log.info("summary %s to %s: %s", slot.period, publisher.channel, outcome.state)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
             if reminder:
-                sent = send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
-                if sent.sent or sent.unreachable:
-                    log.info("reminders %s: %d sent", reminder[1], len(sent.sent))
+                send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")
 

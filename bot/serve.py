@@ -40,7 +40,10 @@ def serve(settings: Settings, engine: Engine) -> int:
     import uvicorn
 
     app = web_app(settings, engine, chat)
-    uvicorn.run(app, host="0.0.0.0", port=settings.digibot_port, log_level="info")
+    level = logging.getLevelName(logging.getLogger().level).lower()
+    uvicorn.run(  # its lines go through our logging (log_config=None), JSON lines included
+        app, host="0.0.0.0", port=settings.digibot_port, log_config=None, log_level=level
+    )
     return 0
 
 

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     digibot_reminder_days: Annotated[list[int], NoDecode] = [14, 3]
     digibot_privacy_contact: str | None = None
     """Whom the privacy notice (/privacy) tells people to ask: an e-mail address or a name."""
+    digibot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
+    """None: INFO for `digibot serve`, WARNING for the other commands."""
+    digibot_log_format: Literal["text", "json"] = "text"
 
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
@@ -102,6 +105,16 @@ class Settings(BaseSettings):
     @classmethod
     def _language(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("digibot_log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return (value.strip().upper() or None) if isinstance(value, str) else value
+
+    @field_validator("digibot_log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return (value.strip().lower() or "text") if isinstance(value, str) else value
 
     @field_validator("digibot_timezone")
     @classmethod

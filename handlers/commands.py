@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from handlers import formatting as fmt
-from handlers import updates
+from handlers import log_context, updates
 from handlers.context import Actor, Context
 from handlers.replies import Heading, Hint, Items, Paragraph, Reply, error
 from handlers.summary_post import preview
@@ -43,13 +43,16 @@ _QUOTES = {'"': '"', "'": "'", "“": "”", "”": "”", "«": "»", "„": "�
 
 def handle(text: str, actor: Actor, ctx: Context, *, idempotency_key: str | None = None) -> Reply:
     """Answer one command. Never raises: a fault becomes a reply that says nothing was saved."""
-    try:
-        return _dispatch(text, actor, ctx, idempotency_key)
-    except OperationalError:  # the engine logs the outage once, not a traceback a command
-        return error(ctx.t("db.unavailable"))
-    except Exception:
-        log.exception("command failed: %r", text)
-        return error(ctx.t("internal.error"))
+    with log_context.about(platform=ctx.source, user=actor.author):
+        try:
+            reply = _dispatch(text, actor, ctx, idempotency_key)
+        except OperationalError:  # the engine logs the outage once, not a traceback a command
+            return error(ctx.t("db.unavailable"))
+        except Exception:
+            log.exception("command failed: %r", text)
+            return error(ctx.t("internal.error"))
+        log.info("command answered" if reply.ok else "command refused")
+        return reply
 
 
 def wants_form(text: str) -> bool:
@@ -65,6 +68,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
     head, _, rest = text.partition(" ")
     name = parse_command(head) if head else "help"
     rest = rest.strip()
+    about_one = name in ("status", "show", "history", "undo") and rest
+    log_context.note(command=name, measure=rest.split(None, 1)[0] if about_one else None)
     match name:
         case "status":
             return _status(rest, actor, ctx, key)

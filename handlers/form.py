@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError
 
 from handlers import formatting as fmt
-from handlers import updates
+from handlers import log_context, updates
 from handlers.context import Actor, Context
 from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.updates import Problem
@@ -100,13 +100,17 @@ def _groups(measures: list[Measure], themes: dict[int, Theme]) -> tuple[OptionGr
 def submit_form(actor: Actor, ctx: Context, **values) -> Reply | list[Problem]:
     """Store the update, or say which fields to correct (nothing is stored then). Never
     raises: a fault is a problem shown in the form, and nothing is saved."""
-    try:
-        return _submit(actor, ctx, **values)
-    except OperationalError:  # the engine logs an outage once
-        return [Problem("note", ctx.t("db.unavailable"))]
-    except Exception:
-        log.exception("form submission failed")
-        return [Problem("note", ctx.t("db.unavailable"))]
+    code = values.get("measure_code")
+    with log_context.about(command="update", platform=ctx.source, user=actor.author, measure=code):
+        try:
+            result = _submit(actor, ctx, **values)
+        except OperationalError:  # the engine logs an outage once
+            return [Problem("note", ctx.t("db.unavailable"))]
+        except Exception:
+            log.exception("form submission failed")
+            return [Problem("note", ctx.t("db.unavailable"))]
+        log.info("form answered" if isinstance(result, Reply) and result.ok else "form refused")
+        return result
 
 
 def _submit(

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Protocol
 
 from handlers import formatting as fmt
+from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Heading, Hint, Paragraph, Reply
@@ -57,6 +58,17 @@ def due_people(ctx: Context) -> dict[str, list[Measure]]:
 
 
 def send_reminders(
+    ctx: Context, messenger: Messenger, *, slot: SummarySlot, day: date
+) -> ReminderOutcome:
+    with log_context.about(command="remind"):
+        outcome = _send_reminders(ctx, messenger, slot=slot, day=day)
+        if outcome.sent or outcome.unreachable:
+            log.info("reminders sent: %d for %s, %d unreachable", len(outcome.sent), day,
+                     len(outcome.unreachable))  # fmt: skip
+    return outcome
+
+
+def _send_reminders(
     ctx: Context, messenger: Messenger, *, slot: SummarySlot, day: date
 ) -> ReminderOutcome:
     outcome = ReminderOutcome()

@@ -8,14 +8,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import wraps
 from typing import Any, Literal, Protocol
 
 from sqlmodel import Session
 
 from handlers import formatting as fmt
+from handlers import log_context
 from handlers.chart import status_chart
 from handlers.context import Actor, Context
 from handlers.replies import Paragraph, Reply, error
@@ -44,6 +47,8 @@ class Publisher(Protocol):
     """Where summaries go: one channel of one platform."""
 
     channel: str
+    platform: str
+    """"slack" or "teams": for the log."""
     chart_dpi: int
     """The chart's resolution: what the platform carries well."""
 
@@ -82,6 +87,19 @@ def preview(ctx: Context, *, period: str | None = None) -> tuple[Summary, list[R
     return summary, summary_parts(summary, ctx)
 
 
+def _logged(post: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """Every log line of a post says what it is about (handlers/log_context.py)."""
+
+    @wraps(post)
+    def logged(ctx: Context, publisher: Publisher, **args: Any) -> Outcome:
+        user = args["requested_by"] if args["trigger"] == "chat" else None
+        with log_context.about(command="summary post", platform=publisher.platform, user=user):
+            return post(ctx, publisher, **args)
+
+    return logged
+
+
+@_logged
 def post(
     ctx: Context,
     publisher: Publisher,
@@ -97,14 +115,14 @@ def post(
         claim = summary_runs.claim_run(
             session, period=period, channel=publisher.channel, force=force, trigger=trigger,
             requested_by=requested_by, claimed_by=PROCESS, as_of=today.isoformat(),
-            stale_after=ctx.claim_timeout,
+            stale_after=ctx.claim_timeout, now=ctx.now(),
         )  # fmt: skip
         run = claim.run
         if claim.state != "claimed":
             return Outcome("already" if claim.state == "posted" else "busy", run)
         try:
             count = _post_run(session, ctx, publisher, run, resumed=claim.resumed)
-            summary_runs.finish_run(session, run=run)
+            summary_runs.finish_run(session, run=run, now=ctx.now())
         except summary_runs.LostClaim:  # another process resumed it: it finishes the run
             log.warning("summary %s: another process took the run over", period)
             return Outcome("busy", run)
@@ -119,6 +137,7 @@ def post(
             with suppress(summary_runs.LostClaim):
                 summary_runs.release_run(session, run=run)
             return Outcome("failed", run, reason=reason)
+        log.info("summary posted: %s to %s, %d messages", period, publisher.channel, count)
         return Outcome("posted", run, messages=count)
 
 
@@ -140,14 +159,14 @@ def _post_run(
         key = f"{run.id}:{seq}"
         found = publisher.find(key, thread=main) if resuming else None
         message_id = found or publisher.post(message, thread=main, key=key)
-        summary_runs.record_part(session, run=run, seq=seq, message_id=message_id)
+        summary_runs.record_part(session, run=run, seq=seq, message_id=message_id, now=ctx.now())
         main = main or message_id
         resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
     if chart_seq not in done:
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
         file_id = publisher.upload_chart(png, title=title(summary, ctx), thread=main)
-        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id)
+        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id, now=ctx.now())
     return len(messages)
 
 

@@ -149,9 +149,11 @@ def _renew(session: Session, run: SummaryRun, **values: object) -> None:
         setattr(run, key, value)
 
 
-def record_part(session: Session, *, run: SummaryRun, seq: int, message_id: str) -> None:
-    """Remember a posted message at once, and renew the claim."""
-    values: dict[str, object] = {"claimed_at": utcnow()}
+def record_part(
+    session: Session, *, run: SummaryRun, seq: int, message_id: str, now: datetime | None = None
+) -> None:
+    """Remember a posted message at once, and renew the claim (as of `now`)."""
+    values: dict[str, object] = {"claimed_at": now or utcnow()}
     if seq == 0:
         values["main_id"] = message_id
     _renew(session, run, **values)
@@ -165,8 +167,8 @@ def release_run(session: Session, *, run: SummaryRun) -> None:
     session.commit()
 
 
-def finish_run(session: Session, *, run: SummaryRun) -> None:
-    _renew(session, run, posted_at=utcnow())
+def finish_run(session: Session, *, run: SummaryRun, now: datetime | None = None) -> None:
+    _renew(session, run, posted_at=now or utcnow())
     session.commit()
 
 

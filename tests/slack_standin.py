@@ -42,6 +42,9 @@ class SlackStandIn:
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
         self.invalid: list[str] = []
         """Payloads that break Block Kit (tests/blockkit.py): the stand-in fails the test."""
+        self.holds: dict[str, int] = {}
+        self.holding = threading.Event()
+        self._released = threading.Event()
         self._ts = count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -67,6 +70,14 @@ class SlackStandIn:
         """Fail one call of `method` with `status`, after `after` more calls succeed."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         self.failures[method].append([after, status, headers])
+
+    def hold(self, method: str, after: int = 0) -> None:
+        """Leave one call of `method`, after `after` more calls succeed, unanswered (and
+        unrecorded) until `release()`: a caller can be stopped mid-way, at a known point."""
+        self.holds[method] = after
+
+    def release(self) -> None:
+        self._released.set()
 
     def called(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -99,6 +110,17 @@ class SlackStandIn:
                         return response
             time.sleep(0.02)
         raise AssertionError(f"no response said {text!r}: {self.responses}")
+
+    def _held(self, method: str) -> bool:
+        with self._lock:
+            if method not in self.holds:
+                return False
+            if self.holds[method] > 0:
+                self.holds[method] -= 1
+                return False
+            del self.holds[method]
+        self.holding.set()
+        return True
 
     def _answer(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
         if method == "users.info":
@@ -173,6 +195,10 @@ class SlackStandIn:
                     with standin._lock:
                         standin.responses.append(payload)
                     return self._send(200, {"ok": True})
+                if standin._held(method):
+                    standin._released.wait(timeout=60)
+                    self.close_connection = True
+                    return None  # never answered: its caller is gone by now
                 time.sleep(standin.delays.get(method, 0))  # a slow Slack
                 with standin._lock:
                     standin.calls.append((method, payload))

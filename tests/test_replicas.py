@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from itertools import count
@@ -16,8 +17,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import Session, select
 
+from bot import platforms
+from bot.settings import Settings
+from handlers.render_text import render_text
 from handlers.schedule import due_reminder, due_summary
+from handlers.summary_post import outcome_reply, post
+from storage.db import make_engine
+from storage.models import SummaryRun
 from tests.conftest import EXAMPLE, db_url
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn, free_port, start_serve
 
@@ -164,23 +172,41 @@ def test_two_replicas_send_each_reminder_once_store_each_update_once_and_post_on
 def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
     tmp_path: Path, standin: SlackStandIn
 ) -> None:
-    env = environment(standin, db_url(), DIGIBOT_CLAIM_TIMEOUT="2")
+    env = environment(standin, db_url())  # the default claim timeout, 300 s
     assert digibot("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
-    standin.delays["chat.postMessage"] = 0.4  # a slow Slack: the post takes seconds
+    standin.hold("chat.postMessage", after=3)  # Slack never answers the fourth message
     dying = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "summary", "post"], env=env, cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-    standin.wait_for("chat.postMessage", 3, timeout=30)
-    dying.send_signal(signal.SIGKILL)
+    assert standin.holding.wait(timeout=60)
+    dying.send_signal(signal.SIGKILL)  # killed with its fourth message in flight
     dying.wait(timeout=10)
-    standin.delays.clear()
+    standin.release()
     before = len(standin.called("chat.postMessage"))
-    busy = digibot("summary", "post", env=env, cwd=tmp_path)
+    assert before == 3
+    busy = digibot("summary", "post", env=env, cwd=tmp_path)  # however long it takes to start
     assert busy.returncode == 0 and "being posted right now" in busy.stdout
-    time.sleep(2.5)  # the dead process's claim goes stale
-    resumed = digibot("summary", "post", env=env, cwd=tmp_path)
-    assert resumed.returncode == 0 and "is posted to" in resumed.stdout
+
+    # Another process, once the dead one's claim has gone stale: on the test's clock.
+    engine = make_engine(env["DATABASE_URL"])
+    with Session(engine) as session:
+        claimed_at = session.exec(select(SummaryRun.claimed_at)).one()
+    settings = Settings(
+        _env_file=None, database_url=env["DATABASE_URL"], slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET, slack_api_url=f"{standin.url}/api/",
+        digibot_leadership_channel=LEADERSHIP, digibot_language="en",
+    )  # fmt: skip
+    ctx = platforms.context(settings, engine, source="schedule")
+    late = claimed_at + ctx.claim_timeout + timedelta(seconds=1)
+    almost = claimed_at + ctx.claim_timeout - timedelta(seconds=1)
+    [publisher] = platforms.build(settings, engine).publishers
+    early = post(replace(ctx, now=lambda: almost), publisher, trigger="cli", requested_by="cli")
+    assert early.state == "busy"
+    resumed = post(replace(ctx, now=lambda: late), publisher, trigger="cli", requested_by="cli")
+    assert "is posted to" in render_text(outcome_reply(resumed, ctx))
+    engine.dispose()
+
     posted = [c for c in standin.called("chat.postMessage") if c["channel"] == LEADERSHIP]
     assert len(posted) > before
     assert len(main_messages(standin)) == 1

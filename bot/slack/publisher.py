@@ -17,6 +17,7 @@ METADATA_TYPE = "digibot_summary_part"
 
 
 class SlackPublisher:
+    platform = "slack"
     chart_dpi = 110
 
     def __init__(self, client: WebClient, channel: str) -> None:

@@ -389,6 +389,7 @@ def _task_message(reply: Reply) -> dict:
 class TeamsPublisher:
     """The summary into a Teams channel: the main post, then replies in its thread."""
 
+    platform = "teams"
     chart_dpi = 60  # the chart travels inside a card: keep it small
 
     def __init__(self, bot: TeamsBot, channel: str) -> None:
