@@ -216,6 +216,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Posting the summary {period} stopped ({reason}). The next try resumes where "
         "it stopped: nothing is posted twice.",
     },
+    "summary.extra_name": {"fi": "{day} (ylimääräinen)", "en": "{day} (extra)"},
+    "summary.extra_hint": {
+        "fi": "Tämä on ylimääräinen katsaus: seuraava aikataulun mukainen katsaus julkaistaan "
+        "silti {date}.",
+        "en": "This is an extra summary: the next scheduled summary is still posted on {date}.",
+    },
+    "summary.repost": {
+        "fi": "Kirjattu tarkoitukselliseksi uudelleenjulkaisuksi (n:o {count}).",
+        "en": "Recorded as a deliberate repost (no. {count}).",
+    },
     "summary.refused": {
         "fi": "Katsauksen esikatselu ja julkaisu on digikoordinaattoreille.",
         "en": "Previewing and posting the summary is for coordinators.",
