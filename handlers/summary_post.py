@@ -48,8 +48,8 @@ class Publisher(Protocol):
         """A message posted with `key` that we did not live to record (a crash between the
         platform's answer and our database); None if there is none, or no way to tell."""
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
-        """Put the chart in the thread; its id."""
+    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+        """Put the chart in the thread, marked with `key` so that `find` finds it; its id."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def _post_run(
         cutoff_at=run.cutoff_at, baseline_at=run.baseline_at,
     )  # fmt: skip
     messages = [m for part in summary_parts(summary, ctx) for m in publisher.render(part)]
-    done = summary_runs.posted_parts(session, run_id=run.id)
+    done = summary_runs.posted_parts(session, run_id=run.id)  # "" where only begun
     main = done.get(0)
     resuming = resumed
     for seq, message in enumerate(messages):
@@ -138,10 +138,16 @@ def _post_run(
         main = main or message_id
         resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
-    if chart_seq not in done:
+    if done.get(chart_seq):
+        return len(messages)
+    key = f"{run.id}:{chart_seq}"
+    # An upload begun before (its intent recorded) may have reached the thread unrecorded.
+    found = publisher.find(key, thread=main) if chart_seq in done else None
+    if not found:
+        summary_runs.record_intent(session, run=run, seq=chart_seq)
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
-        file_id = publisher.upload_chart(png, title=title(summary, ctx), thread=main)
-        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id)
+        found = publisher.upload_chart(png, title=title(summary, ctx), thread=main, key=key)
+    summary_runs.record_part(session, run=run, seq=chart_seq, message_id=found)
     return len(messages)
 
 

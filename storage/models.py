@@ -189,7 +189,7 @@ class SummaryPart(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="summary_run.id", index=True)
     seq: int
-    message_id: str
+    message_id: str = Field(description="the platform's id; empty while only begun (intent)")
     posted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 

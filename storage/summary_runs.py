@@ -159,14 +159,30 @@ def _renew(session: Session, run: SummaryRun, **values: object) -> None:
         setattr(run, key, value)
 
 
+def record_intent(session: Session, *, run: SummaryRun, seq: int) -> None:
+    """Remember that a part is about to be posted (its id still empty), and renew the claim:
+    a run resumed after a crash then knows to look for it before posting it again."""
+    _renew(session, run, claimed_at=utcnow())
+    if session.exec(_part(run.id, seq)).first() is None:
+        session.add(SummaryPart(run_id=run.id, seq=seq, message_id=""))
+    session.commit()
+
+
 def record_part(session: Session, *, run: SummaryRun, seq: int, message_id: str) -> None:
     """Remember a posted message at once, and renew the claim."""
     values: dict[str, object] = {"claimed_at": utcnow()}
     if seq == 0:
         values["main_id"] = message_id
     _renew(session, run, **values)
-    session.add(SummaryPart(run_id=run.id, seq=seq, message_id=message_id))
+    part = session.exec(_part(run.id, seq)).first() or SummaryPart(run_id=run.id, seq=seq)
+    part.message_id = message_id
+    part.posted_at = utcnow()
+    session.add(part)
     session.commit()
+
+
+def _part(run_id: int, seq: int):
+    return select(SummaryPart).where(SummaryPart.run_id == run_id, SummaryPart.seq == seq)
 
 
 def release_run(session: Session, *, run: SummaryRun) -> None:

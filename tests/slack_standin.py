@@ -35,6 +35,7 @@ class SlackStandIn:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
+        self.filenames: dict[str, str] = {}
         self.delays: dict[str, float] = {}
         self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
@@ -112,11 +113,23 @@ class SlackStandIn:
             return {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
+            with self._lock:
+                self.filenames[file_id] = payload.get("filename", "")
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = payload.get("files")
             files = json.loads(files) if isinstance(files, str) else files
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+            shared = [
+                {"id": f["id"], "title": f.get("title"), "name": self.filenames.get(f["id"])}
+                for f in files
+            ]
+            if payload.get("channel_id"):  # shared: a message with the files, as Slack shows it
+                with self._lock:
+                    self.messages.append(
+                        {"channel": payload["channel_id"], "ts": f"{next(self._ts)}.0001",
+                         "thread_ts": payload.get("thread_ts"), "files": shared}
+                    )  # fmt: skip
+            return {"ok": True, "files": shared}
         if method == "chat.postMessage":
             ts = f"{next(self._ts)}.0001"
             metadata = payload.get("metadata")

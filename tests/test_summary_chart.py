@@ -63,3 +63,27 @@ def test_a_theme_named_like_a_formula_posts_with_its_chart(engine, dollars, stan
     outcome = post(ctx, publisher, trigger="schedule", requested_by="schedule")
     assert outcome.state == "posted", outcome.reason
     assert len(standin.called("files.completeUploadExternal")) == 1
+
+
+class _DiesAfterTheUpload(SlackPublisher):
+    """Slack has the chart, but the process dies before the database hears of it."""
+
+    def upload_chart(self, png, **kwargs):
+        super().upload_chart(png, **kwargs)
+        raise ConnectionError("the process died")
+
+
+def test_a_crash_after_the_chart_upload_then_resume_posts_one_chart(programme, standin) -> None:
+    ctx = Context(engine=programme, language="en", now=lambda: MAY_20_0900)
+    client = web_client(settings_for(standin))
+    crashed = post(
+        ctx, _DiesAfterTheUpload(client, LEADERSHIP), trigger="schedule", requested_by="schedule"
+    )
+    assert crashed.state == "failed"
+    messages = len(standin.called("chat.postMessage"))
+    resumed = post(
+        ctx, SlackPublisher(client, LEADERSHIP), trigger="schedule", requested_by="schedule"
+    )
+    assert resumed.state == "posted"
+    assert len(standin.called("files.completeUploadExternal")) == 1  # one chart in the thread
+    assert len(standin.called("chat.postMessage")) == messages  # and no message again
