@@ -362,6 +362,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
         "en": "Posting the summary to the leadership channel…",
     },
+    "slack.answer_in_dm": {
+        "fi": "Vastaus jatkuu yksityisviesteissäsi botin kanssa ({count} viestiä): Slack ottaa "
+        "tähän vain viisi.",
+        "en": "The answer continues in your direct messages with the bot ({count} messages): "
+        "Slack takes only five here.",
+    },
+    "slack.answer_cut": {
+        "fi": "Vastaus katkeaa tähän ({shown}/{total} viestiä): Slack ottaa tähän vain viisi, "
+        "eikä loppua voitu lähettää yksityisviestinä. Koko katsauksen esikatselu palvelimella: "
+        "digibot summary preview (tai raporttitiedostona: digibot summary preview --format "
+        "html --output katsaus.html).",
+        "en": "The answer stops here ({shown} of {total} messages): Slack takes only five here, "
+        "and the rest could not go by direct message. The whole summary preview on the "
+        "server: digibot summary preview (or as the report file: digibot summary preview "
+        "--format html --output summary.html).",
+    },
     "slack.working": {
         "fi": "Hetki, haen vastausta…",
         "en": "One moment, working on it…",

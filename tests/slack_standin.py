@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+RESPONSE_URL_POSTS = 5
 
 
 def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -36,6 +37,10 @@ class SlackStandIn:
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
         self.filenames: dict[str, str] = {}
+        self.response_posts: dict[str, int] = defaultdict(int)
+        """Posts to each response_url: Slack takes 5 (in 30 minutes), then answers 404."""
+        self.refusals: dict[tuple[str, str | None], str] = {}
+        """(method, channel) → the error Slack answers with, e.g. a user who takes no DMs."""
         self.delays: dict[str, float] = {}
         self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
@@ -173,6 +178,9 @@ class SlackStandIn:
                     payload = dict(parse_qsl(raw))
                 if self.path.startswith("/response/"):
                     with standin._lock:
+                        standin.response_posts[self.path] += 1
+                        if standin.response_posts[self.path] > RESPONSE_URL_POSTS:
+                            return self._send(404, {"ok": False, "error": "used_url"})
                         standin.responses.append(payload)
                     return self._send(200, {"ok": True})
                 method = self.path.removeprefix("/api/")
@@ -188,6 +196,8 @@ class SlackStandIn:
                 if failure:
                     _, status, headers = failure
                     return self._send(status, {"ok": False, "error": "ratelimited"}, headers)
+                if refused := standin.refusals.get((method, payload.get("channel"))):
+                    return self._send(200, {"ok": False, "error": refused})
                 return self._send(200, standin._answer(method, payload))
 
             def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
