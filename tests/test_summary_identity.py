@@ -231,3 +231,36 @@ def test_runs_posted_before_the_upgrade_keep_counting_for_their_half_year(standi
         ("2025-H2", "scheduled", 0, "schedule"),
     ]
     engine.dispose()
+
+
+# --- the calendar's part, pure ---
+
+
+def test_the_reminder_window_starts_at_the_start_of_its_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    from handlers.schedule import hand_post_key
+
+    zone, calendar = ZoneInfo("Europe/Helsinki"), Calendar()
+    before = datetime(2025, 5, 5, 23, 59, tzinfo=zone)  # 14 days before 20 May is 6 May
+    assert hand_post_key(before, calendar, zone).name == "2025-05-05-extra"
+    assert hand_post_key(before + timedelta(minutes=1), calendar, zone).name == "2025-H1"
+    after = datetime(2025, 5, 27, 9, 0, tzinfo=zone)  # 7 days after: no longer May's
+    assert hand_post_key(after - timedelta(minutes=1), calendar, zone).name == "2025-H1"
+    assert hand_post_key(after, calendar, zone).kind == "extra"
+
+
+def test_names_stay_unique_when_a_december_date_moves_into_january() -> None:
+    from zoneinfo import ZoneInfo
+
+    from handlers.schedule import scheduled_key
+
+    zone, calendar = ZoneInfo("Europe/Helsinki"), Calendar.parse(["05-20", "12-31"], "09:00", [3])
+    keys = [
+        scheduled_key(slot, calendar, zone)
+        for year in range(2020, 2031)
+        for slot in summary_slots(year, list(calendar.month_days), calendar.at, zone)
+    ]
+    assert len({k.name for k in keys}) == len(keys)
+    # 31 Dec 2022 was a Saturday: that summary moved to 2 Jan 2023, beside 22 May 2023.
+    assert {"2023-01-02", "2023-05-22"} <= {k.name for k in keys}
