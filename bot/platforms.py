@@ -31,6 +31,7 @@ def context(
         source=source,
         commands=(*forms, *Context.commands),
         claim_timeout=timedelta(seconds=settings.digibot_claim_timeout),
+        schedule=settings.calendar,
     )
 
 

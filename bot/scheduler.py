@@ -17,7 +17,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.settings import Settings
 from handlers.context import Context
 from handlers.reminders import Messenger, send_reminders
-from handlers.schedule import due_reminder, due_summary, parse_month_days, parse_time
+from handlers.schedule import due_reminder, due_summary, scheduled_key
 from handlers.summary_post import Publisher, post
 from storage.models import utcnow
 
@@ -28,29 +28,42 @@ class Schedule:
     def __init__(
         self, settings: Settings, ctx: Context, publishers: list[Publisher], messenger: Messenger
     ) -> None:
-        self.ctx = ctx
+        self.calendar = settings.calendar
+        self.ctx = replace(ctx, schedule=self.calendar)
         self.publishers = publishers
         self.messenger = messenger
-        self.month_days = parse_month_days(settings.digibot_summary_dates)
-        self.at = parse_time(settings.digibot_summary_time)
+        self.month_days = list(self.calendar.month_days)
+        self.at = self.calendar.at
         self.zone = settings.timezone
-        self.reminder_days = settings.digibot_reminder_days
+        self.reminder_days = list(self.calendar.reminder_days)
+        self._told: set[tuple[str, str]] = set()
 
     def tick(self, now: datetime | None = None) -> None:
         """Do what is owed at `now`; never raises (the next tick tries again)."""
         now = now or utcnow()
         try:
             ctx = replace(self.ctx, now=lambda: now)
-            slot = due_summary(now, self.month_days, self.at, self.zone)
-            for publisher in self.publishers if slot else ():
-                post(
-                    ctx, publisher, period=slot.period, trigger="schedule", requested_by="schedule"
-                )
+            slot = due_summary(now, self.month_days, self.at, self.zone, self.calendar.grace)
+            key = scheduled_key(slot, self.calendar, self.zone) if slot else None
+            for publisher in self.publishers if key else ():
+                outcome = post(ctx, publisher, key=key, trigger="schedule", requested_by="schedule")
+                if outcome.state == "already" and outcome.run.trigger != "schedule":
+                    self._tell_once(key.name, outcome)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
             if reminder:
                 send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")
+
+    def _tell_once(self, name: str, outcome) -> None:
+        """A summary a coordinator posted early is not posted again: say so, once."""
+        run = outcome.run
+        if (name, run.channel) not in self._told:
+            self._told.add((name, run.channel))
+            log.info(
+                "summary %s to %s: already posted by hand (%s, %s at %s); the schedule posts "
+                "nothing", name, run.channel, run.trigger, run.requested_by, run.posted_at,
+            )  # fmt: skip
 
     def start(self) -> BackgroundScheduler:
         scheduler = BackgroundScheduler(timezone=self.zone)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from handlers.schedule import parse_month_days, parse_time
+from handlers.schedule import Calendar, check_reminder_days, parse_month_days, parse_time
 from storage.db import Timeouts
 
 
@@ -77,9 +77,11 @@ class Settings(BaseSettings):
 
     @field_validator("digibot_reminder_days")
     @classmethod
-    def _reminder_days(cls, value: list[int]) -> list[int]:
+    def _reminder_days(cls, value: list[int], info: ValidationInfo) -> list[int]:
         if any(not 1 <= day <= 90 for day in value):
             raise ValueError("reminder days are whole days from 1 to 90 before a summary")
+        if dates := info.data.get("digibot_summary_dates"):  # absent if itself refused
+            check_reminder_days(parse_month_days(dates), value)
         return value
 
     @field_validator("digibot_claim_timeout")
@@ -139,6 +141,12 @@ class Settings(BaseSettings):
             connect=self.digibot_db_connect_timeout,
             statement=self.digibot_db_statement_timeout,
             pool=self.digibot_db_pool_timeout,
+        )
+
+    @property
+    def calendar(self) -> Calendar:
+        return Calendar.parse(
+            self.digibot_summary_dates, self.digibot_summary_time, self.digibot_reminder_days
         )
 
     @property

@@ -1,5 +1,6 @@
 """The summary's chart: measures per status in each theme, as a PNG. Headless (Agg), and
-the same data gives the same picture."""
+the same data gives the same picture. Its text is plain text: a theme named `Tulot $5^$`
+is not mathtext to matplotlib."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _draw(summary, ctx, dpi=dpi)
+
+
+def _draw(summary: Summary, ctx: Context, *, dpi: int) -> bytes:
     from matplotlib import pyplot as plt
 
     themes = [section for section in summary.themes if section.rows]

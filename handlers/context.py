@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from handlers.messages import Language, Messages
+from handlers.schedule import Calendar
 from storage.crud import normalize_ref
 from storage.models import utcnow
 
@@ -51,6 +52,8 @@ class Context:
     now: Callable[[], datetime] = utcnow
     claim_timeout: timedelta = timedelta(minutes=5)
     """A summary run not renewed for this long was left by a process that died."""
+    schedule: Calendar = field(default_factory=Calendar)
+    """The configured summary dates: which summary a hand post is."""
     commands: tuple[str, ...] = (
         "status", "show", "history", "list", "undo", "stale", "summary", "help",
     )  # fmt: skip

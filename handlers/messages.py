@@ -226,6 +226,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the bot has not seen the Teams channel {channel} yet: add the app to the "
         "channel's team and mention the bot in the channel once, e.g. @digibot help",
     },
+    "summary.extra_name": {"fi": "{day} (ylimääräinen)", "en": "{day} (extra)"},
+    "summary.extra_hint": {
+        "fi": "Tämä on ylimääräinen katsaus: seuraava aikataulun mukainen katsaus julkaistaan "
+        "silti {date}.",
+        "en": "This is an extra summary: the next scheduled summary is still posted on {date}.",
+    },
+    "summary.repost": {
+        "fi": "Kirjattu tarkoitukselliseksi uudelleenjulkaisuksi (n:o {count}).",
+        "en": "Recorded as a deliberate repost (no. {count}).",
+    },
     "summary.refused": {
         "fi": "Katsauksen esikatselu ja julkaisu on digikoordinaattoreille.",
         "en": "Previewing and posting the summary is for coordinators.",
@@ -493,6 +503,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "slack.posting": {
         "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
         "en": "Posting the summary to the leadership channel…",
+    },
+    "slack.answer_in_dm": {
+        "fi": "Vastaus jatkuu yksityisviesteissäsi botin kanssa ({count} viestiä): Slack ottaa "
+        "tähän vain viisi.",
+        "en": "The answer continues in your direct messages with the bot ({count} messages): "
+        "Slack takes only five here.",
+    },
+    "slack.answer_cut": {
+        "fi": "Vastaus katkeaa tähän ({shown}/{total} viestiä): Slack ottaa tähän vain viisi, "
+        "eikä loppua voitu lähettää yksityisviestinä. Koko katsauksen esikatselu palvelimella: "
+        "digibot summary preview (tai raporttitiedostona: digibot summary preview --format "
+        "html --output katsaus.html).",
+        "en": "The answer stops here ({shown} of {total} messages): Slack takes only five here, "
+        "and the rest could not go by direct message. The whole summary preview on the "
+        "server: digibot summary preview (or as the report file: digibot summary preview "
+        "--format html --output summary.html).",
     },
     "slack.working": {
         "fi": "Hetki, haen vastausta…",

@@ -14,7 +14,7 @@ from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Heading, Hint, Paragraph, Reply
-from handlers.schedule import SummarySlot
+from handlers.schedule import SummarySlot, scheduled_key
 from handlers.updates import stale_measures
 from storage import crud, summary_runs
 from storage.db import session_scope
@@ -73,7 +73,8 @@ def _send_reminders(
 ) -> ReminderOutcome:
     outcome = ReminderOutcome()
     with session_scope(ctx.engine) as session:
-        if summary_runs.posted_for(session, period=slot.period):
+        name = scheduled_key(slot, ctx.schedule, ctx.timezone).name
+        if summary_runs.posted_for(session, period=name):
             return outcome  # posted early by hand: nothing left to remind of
         done = summary_runs.reminded(session, day=day.isoformat())
     for ref, measures in sorted(due_people(ctx).items()):

@@ -28,9 +28,14 @@ from zoneinfo import ZoneInfo
 import holidays
 
 __all__ = [
+    "Calendar",
+    "SummaryKey",
     "SummarySlot",
+    "check_reminder_days",
     "due_reminder",
     "due_summary",
+    "half_year",
+    "hand_post_key",
     "is_working_day",
     "next_summary",
     "next_working_day",
@@ -39,7 +44,9 @@ __all__ = [
     "period_bounds",
     "period_of",
     "reminder_days",
+    "scheduled_key",
     "summary_slots",
+    "window_start",
 ]
 
 _PERIOD = re.compile(r"([0-9]{4})-H([12])")
@@ -257,3 +264,94 @@ def due_reminder(
         if _utc(datetime.combine(day, at, tzinfo=zone)) <= moment
     ]
     return (slot, come[-1]) if come else None
+
+
+# --- which summary a post is -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The configured schedule (DIGIBOT_SUMMARY_DATES, _TIME, _REMINDER_DAYS), checked."""
+
+    month_days: tuple[tuple[int, int], ...] = ((5, 20), (9, 20))
+    at: time = time(9, 0)
+    reminder_days: tuple[int, ...] = (14, 3)
+    grace: timedelta = timedelta(days=7)
+
+    @classmethod
+    def parse(cls, dates: list[str], at: str, days_before: list[int]) -> Calendar:
+        month_days = parse_month_days(dates)
+        check_reminder_days(month_days, days_before)
+        return cls(tuple(month_days), parse_time(at), tuple(days_before))
+
+
+def check_reminder_days(month_days: list[tuple[int, int]], days_before: list[int]) -> None:
+    """Refuse reminder days that repeat or reach back to the previous summary date: the
+    reminder window before a date must not swallow the summary before it."""
+    for n, days in enumerate(days_before):
+        if days in days_before[:n]:
+            raise ValueError(f"reminder day {days} is given twice")
+    if not days_before or not month_days:
+        return
+    ordinals = sorted(date(2001, month, day).toordinal() for month, day in month_days)
+    gaps = [b - a for a, b in zip(ordinals, ordinals[1:], strict=False)]
+    gaps.append(ordinals[0] + 365 - ordinals[-1])  # from the last date to next year's first
+    if max(days_before) >= min(gaps):
+        raise ValueError(
+            f"{max(days_before)} reminder days before a summary reach the summary before it: "
+            f"the smallest gap between summary dates is {min(gaps)} days"
+        )
+
+
+@dataclass(frozen=True)
+class SummaryKey:
+    """Which summary a post is: its name (unique per channel), scheduled or extra, and the
+    half-year its title speaks of."""
+
+    name: str
+    kind: str  # "scheduled" or "extra"
+    half_year: str
+
+
+def _name(slot: SummarySlot, calendar: Calendar, zone: ZoneInfo) -> str:
+    """`2025-H1` when it is the only summary of its half-year, else its moved date."""
+    year, month_days = slot.configured.year, list(calendar.month_days)
+    same_half = [
+        other
+        for other in _slots_between(year - 1, year + 1, month_days, calendar.at, zone)
+        if other.period == slot.period
+    ]
+    return slot.period if len(same_half) == 1 else slot.day.isoformat()
+
+
+def scheduled_key(slot: SummarySlot, calendar: Calendar, zone: ZoneInfo) -> SummaryKey:
+    return SummaryKey(_name(slot, calendar, zone), "scheduled", slot.period)
+
+
+def window_start(slot: SummarySlot, calendar: Calendar, zone: ZoneInfo) -> datetime:
+    """From the start of the day the largest reminder day names, a hand post is the slot's."""
+    before = max(calendar.reminder_days, default=0)
+    return datetime.combine(slot.day - timedelta(days=before), time(0), tzinfo=zone)
+
+
+def hand_post_key(now: datetime, calendar: Calendar, zone: ZoneInfo) -> SummaryKey:
+    """A coordinator's post at `now`: the next date's summary within its reminder window,
+    the date's summary while it is due (posted already, or missed), else an extra named
+    by its local day, which never stands in for a scheduled summary."""
+    month_days = list(calendar.month_days)
+    coming = next_summary(now, month_days, calendar.at, zone)
+    due = due_summary(now, month_days, calendar.at, zone, calendar.grace)
+    start = _utc(window_start(coming, calendar, zone))
+    if start <= _utc(now) and (due is None or start > _utc(due.at)):
+        return scheduled_key(coming, calendar, zone)
+    if due is not None:
+        return scheduled_key(due, calendar, zone)
+    day = now.astimezone(zone).date()
+    return SummaryKey(f"{day.isoformat()}-extra", "extra", period_of(day))
+
+
+def half_year(name: str) -> str:
+    """The half-year a summary's name speaks of: `2025-H1`, `2025-05-20`, `2025-01-15-extra`."""
+    if _PERIOD.fullmatch(name):
+        return name
+    return period_of(date.fromisoformat(name[:10]))

@@ -21,8 +21,8 @@ from handlers import formatting as fmt
 from handlers import log_context
 from handlers.chart import status_chart
 from handlers.context import Actor, Context
-from handlers.replies import Paragraph, Reply, error
-from handlers.schedule import period_of
+from handlers.replies import Hint, Paragraph, Reply, error
+from handlers.schedule import SummaryKey, half_year, hand_post_key, next_summary
 from handlers.summary import Summary, build_summary
 from handlers.summary_report import summary_parts, title
 from handlers.updates import is_coordinator, local_today
@@ -62,8 +62,8 @@ class Publisher(Protocol):
         """A message posted with `key` that we did not live to record (a crash between the
         platform's answer and our database); None if there is none, or no way to tell."""
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
-        """Put the chart in the thread; its id."""
+    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+        """Put the chart in the thread, marked with `key` so that `find` finds it; its id."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +74,19 @@ class Outcome:
     reason: str = ""
 
 
-def preview(ctx: Context, *, period: str | None = None) -> tuple[Summary, list[Reply]]:
-    """The coming summary: the state now, compared with the last summary before it."""
-    period = period or period_of(local_today(ctx))
+def hand_key(ctx: Context) -> SummaryKey:
+    """Which summary a coordinator's post now is (see `schedule.hand_post_key`)."""
+    return hand_post_key(ctx.now(), ctx.schedule, ctx.timezone)
+
+
+def preview(ctx: Context) -> tuple[Summary, list[Reply]]:
+    """The summary a post now would be: the state now, compared with the last summary
+    before it."""
+    key = hand_key(ctx)
     with session_scope(ctx.engine) as session:
-        baseline = summary_runs.last_posted(session, before_period=period)
+        baseline = summary_runs.last_posted(session, excluding=key.name)
         summary = build_summary(
-            session, ctx, period=period, cutoff=summary_runs.max_update_id(session),
+            session, ctx, period=key.half_year, cutoff=summary_runs.max_update_id(session),
             baseline=baseline.cutoff_update_id if baseline else None,
             baseline_at=baseline.cutoff_at if baseline else None,
         )  # fmt: skip
@@ -104,18 +110,20 @@ def post(
     ctx: Context,
     publisher: Publisher,
     *,
-    period: str | None = None,
+    key: SummaryKey | None = None,
     force: bool = False,
     trigger: str,
     requested_by: str,
 ) -> Outcome:
+    """Post the summary `key` (by default, what a hand post now is) once to the channel."""
     today = local_today(ctx)
-    period = period or period_of(today)
+    key = key or hand_key(ctx)
+    period = key.name
     with Session(ctx.engine, expire_on_commit=False) as session:
         claim = summary_runs.claim_run(
-            session, period=period, channel=publisher.channel, force=force, trigger=trigger,
-            requested_by=requested_by, claimed_by=PROCESS, as_of=today.isoformat(),
-            stale_after=ctx.claim_timeout, now=ctx.now(),
+            session, period=period, channel=publisher.channel, force=force, kind=key.kind,
+            trigger=trigger, requested_by=requested_by, claimed_by=PROCESS,
+            as_of=today.isoformat(), stale_after=ctx.claim_timeout, now=ctx.now(),
         )  # fmt: skip
         run = claim.run
         if claim.state != "claimed":
@@ -145,12 +153,12 @@ def _post_run(
     session: Session, ctx: Context, publisher: Publisher, run: SummaryRun, *, resumed: bool
 ) -> int:
     summary = build_summary(
-        session, ctx, period=run.period, cutoff=run.cutoff_update_id,
+        session, ctx, period=half_year(run.period), cutoff=run.cutoff_update_id,
         baseline=run.baseline_update_id, as_of=date.fromisoformat(run.as_of),
         cutoff_at=run.cutoff_at, baseline_at=run.baseline_at,
     )  # fmt: skip
     messages = [m for part in summary_parts(summary, ctx) for m in publisher.render(part)]
-    done = summary_runs.posted_parts(session, run_id=run.id)
+    done = summary_runs.posted_parts(session, run_id=run.id)  # "" where only begun
     main = done.get(0)
     resuming = resumed
     for seq, message in enumerate(messages):
@@ -163,33 +171,53 @@ def _post_run(
         main = main or message_id
         resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
-    if chart_seq not in done:
+    if done.get(chart_seq):
+        return len(messages)
+    key = f"{run.id}:{chart_seq}"
+    # An upload begun before (its intent recorded) may have reached the thread unrecorded.
+    found = publisher.find(key, thread=main) if chart_seq in done else None
+    if not found:
+        summary_runs.record_intent(session, run=run, seq=chart_seq, now=ctx.now())
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
-        file_id = publisher.upload_chart(png, title=title(summary, ctx), thread=main)
-        summary_runs.record_part(session, run=run, seq=chart_seq, message_id=file_id, now=ctx.now())
+        found = publisher.upload_chart(png, title=title(summary, ctx), thread=main, key=key)
+    summary_runs.record_part(session, run=run, seq=chart_seq, message_id=found, now=ctx.now())
     return len(messages)
+
+
+def run_name(run: SummaryRun, ctx: Context) -> str:
+    """How a run is named to a coordinator: `2025-H1`, `2025-05-20`, or an extra's day."""
+    if run.kind != "extra":
+        return run.period
+    day = date.fromisoformat(run.period[:10])
+    return ctx.t("summary.extra_name", day=fmt.day(ctx.language, day))
 
 
 def outcome_reply(outcome: Outcome, ctx: Context) -> Reply:
     t, run = ctx.t, outcome.run
     when = fmt.moment(ctx.language, run.posted_at or run.claimed_at, ctx.timezone)
+    name = run_name(run, ctx)
     match outcome.state:
         case "posted":
-            text = t(
-                "summary.posted", period=run.period, channel=run.channel, count=outcome.messages
-            )
-            return Reply((Paragraph(text),))
+            text = t("summary.posted", period=name, channel=run.channel, count=outcome.messages)
+            return Reply((Paragraph(text), *_notes(run, ctx)))
         case "already":
-            return Reply(
-                (
-                    Paragraph(
-                        t("summary.already", period=run.period, channel=run.channel, time=when)
-                    ),
-                )
-            )
+            text = t("summary.already", period=name, channel=run.channel, time=when)
+            return Reply((Paragraph(text), *_notes(run, ctx)))
         case "busy":
-            return Reply((Paragraph(t("summary.busy", period=run.period, time=when)),))
-    return error(t("summary.failed", period=run.period, reason=outcome.reason))
+            return Reply((Paragraph(t("summary.busy", period=name, time=when)),))
+    return error(t("summary.failed", period=name, reason=outcome.reason))
+
+
+def _notes(run: SummaryRun, ctx: Context) -> tuple[Hint, ...]:
+    """A repost says so; an extra says that the scheduled summary still comes."""
+    notes = []
+    if run.attempt:
+        notes.append(Hint(ctx.t("summary.repost", count=run.attempt)))
+    if run.kind == "extra":
+        cal = ctx.schedule
+        coming = next_summary(ctx.now(), list(cal.month_days), cal.at, ctx.timezone)
+        notes.append(Hint(ctx.t("summary.extra_hint", date=fmt.day(ctx.language, coming.day))))
+    return tuple(notes)
 
 
 def post_refusal(actor: Actor, ctx: Context, publisher: Publisher | None) -> Reply | None:

@@ -141,9 +141,11 @@ class Delivery(SQLModel, table=True):
 
 
 class SummaryRun(SQLModel, table=True):
-    """One leadership summary of one period in one channel. `attempt` 0 is the period's
-    summary; a deliberate repost (`--force`) is attempt 1, 2… The unique key is what makes
-    "at most one per period and channel" hold whatever the processes do."""
+    """One leadership summary in one channel. `period` names it: a scheduled summary date
+    (`2025-H1`, or its date `2025-05-20` when a half-year has several) or a hand-posted
+    extra (`2025-01-15-extra`). `attempt` 0 is the summary; a deliberate repost (`--force`)
+    is attempt 1, 2… The unique key is what makes "at most one per scheduled date and
+    channel" hold whatever the processes do."""
 
     __tablename__ = "summary_run"
     __table_args__ = (UniqueConstraint("period", "channel", "attempt"),)
@@ -152,6 +154,11 @@ class SummaryRun(SQLModel, table=True):
     period: str = Field(index=True)
     channel: str
     attempt: int = 0
+    kind: str = Field(
+        default="scheduled",
+        sa_column_kwargs={"server_default": "scheduled"},
+        description="scheduled (a configured summary date) or extra (any other hand post)",
+    )
     trigger: str = Field(description="schedule, chat or cli")
     requested_by: str
     as_of: str = Field(description="the local day the summary speaks of, YYYY-MM-DD")
@@ -182,7 +189,7 @@ class SummaryPart(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="summary_run.id", index=True)
     seq: int
-    message_id: str
+    message_id: str = Field(description="the platform's id; empty while only begun (intent)")
     posted_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 

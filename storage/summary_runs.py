@@ -21,20 +21,22 @@ def max_update_id(session: Session) -> int:
     return session.exec(select(func.max(StatusUpdate.id))).one() or 0
 
 
-def last_posted(session: Session, *, before_period: str | None = None) -> SummaryRun | None:
-    """The latest posted summary (not a repost), optionally of a period before this one."""
+def last_posted(session: Session, *, excluding: str | None = None) -> SummaryRun | None:
+    """The latest posted summary, scheduled or extra (not a repost): what leadership saw
+    last. `excluding` leaves out a summary by name, to compare a summary with the one
+    before it."""
     query = select(SummaryRun).where(
         col(SummaryRun.posted_at).is_not(None), SummaryRun.attempt == 0
     )
-    if before_period:
-        query = query.where(SummaryRun.period < before_period)
+    if excluding:
+        query = query.where(SummaryRun.period != excluding)
     return session.exec(
-        query.order_by(col(SummaryRun.period).desc(), col(SummaryRun.id).desc())
+        query.order_by(col(SummaryRun.cutoff_update_id).desc(), col(SummaryRun.id).desc())
     ).first()
 
 
 def posted_for(session: Session, *, period: str) -> bool:
-    """Has the period's summary been posted (anywhere)?"""
+    """Has the summary of this name been posted (anywhere)?"""
     return (
         session.exec(
             select(SummaryRun.id).where(
@@ -67,6 +69,7 @@ def claim_run(
     period: str,
     channel: str,
     force: bool,
+    kind: str = "scheduled",
     trigger: str,
     requested_by: str,
     claimed_by: str,
@@ -74,8 +77,9 @@ def claim_run(
     now: datetime | None = None,
     stale_after: timedelta = STALE_CLAIM,
 ) -> Claim:
-    """Take the period's run for this channel: a new one, a dead process's one to resume,
-    or none because it is posted or being posted. `force` starts a recorded repost."""
+    """Take the run of the summary named `period` for this channel: a new one, a dead
+    process's one to resume, or none because it is posted or being posted. `force` starts a
+    recorded repost, compared with what the summary itself was compared with."""
     now = now or utcnow()
     existing = session.exec(
         select(SummaryRun)
@@ -83,18 +87,24 @@ def claim_run(
         .order_by(col(SummaryRun.attempt).desc())
     ).first()
     if existing is None or (force and existing.posted_at is not None):
-        baseline = last_posted(session, before_period=period)
+        if existing is not None:  # a repost: compared with what the summary was compared with
+            baseline_id, baseline_at = existing.baseline_update_id, existing.baseline_at
+        else:
+            previous = last_posted(session, excluding=period)
+            baseline_id = previous.cutoff_update_id if previous else None
+            baseline_at = previous.cutoff_at if previous else None
         run = SummaryRun(
             period=period,
             channel=channel,
             attempt=existing.attempt + 1 if existing else 0,
+            kind=existing.kind if existing else kind,
             trigger=trigger,
             requested_by=requested_by,
             as_of=as_of,
             cutoff_update_id=max_update_id(session),
             cutoff_at=now,
-            baseline_update_id=baseline.cutoff_update_id if baseline else None,
-            baseline_at=baseline.cutoff_at if baseline else None,
+            baseline_update_id=baseline_id,
+            baseline_at=baseline_at,
             claimed_by=claimed_by,
             claimed_at=now,
         )
@@ -104,7 +114,7 @@ def claim_run(
         except IntegrityError:  # another process claimed it a moment before us
             session.rollback()
             return claim_run(
-                session, period=period, channel=channel, force=False, trigger=trigger,
+                session, period=period, channel=channel, force=False, kind=kind, trigger=trigger,
                 requested_by=requested_by, claimed_by=claimed_by, as_of=as_of, now=now,
                 stale_after=stale_after,
             )  # fmt: skip
@@ -149,6 +159,17 @@ def _renew(session: Session, run: SummaryRun, **values: object) -> None:
         setattr(run, key, value)
 
 
+def record_intent(
+    session: Session, *, run: SummaryRun, seq: int, now: datetime | None = None
+) -> None:
+    """Remember that a part is about to be posted (its id still empty), and renew the claim:
+    a run resumed after a crash then knows to look for it before posting it again."""
+    _renew(session, run, claimed_at=now or utcnow())
+    if session.exec(_part(run.id, seq)).first() is None:
+        session.add(SummaryPart(run_id=run.id, seq=seq, message_id=""))
+    session.commit()
+
+
 def record_part(
     session: Session, *, run: SummaryRun, seq: int, message_id: str, now: datetime | None = None
 ) -> None:
@@ -157,8 +178,15 @@ def record_part(
     if seq == 0:
         values["main_id"] = message_id
     _renew(session, run, **values)
-    session.add(SummaryPart(run_id=run.id, seq=seq, message_id=message_id))
+    part = session.exec(_part(run.id, seq)).first() or SummaryPart(run_id=run.id, seq=seq)
+    part.message_id = message_id
+    part.posted_at = utcnow()
+    session.add(part)
     session.commit()
+
+
+def _part(run_id: int, seq: int):
+    return select(SummaryPart).where(SummaryPart.run_id == run_id, SummaryPart.seq == seq)
 
 
 def release_run(session: Session, *, run: SummaryRun) -> None:

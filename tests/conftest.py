@@ -27,6 +27,9 @@ from storage.models import StatusUpdate
 from storage.programme_io import import_file
 
 ROOT = Path(__file__).resolve().parent.parent
+# `python -m bot.cli` run by a test from its own folder must import this checkout, not
+# whichever one the virtualenv has installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
 EXAMPLE = ROOT / "storage" / "example_programme.yaml"
 
 OWNER = "kehitysjohtaja@example.org"  # owns 1.1

@@ -19,6 +19,7 @@ import httpx
 from tests import blockkit
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+RESPONSE_URL_POSTS = 5
 
 
 def sign(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -37,6 +38,11 @@ class SlackStandIn:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
+        self.filenames: dict[str, str] = {}
+        self.response_posts: dict[str, int] = defaultdict(int)
+        """Posts to each response_url: Slack takes 5 (in 30 minutes), then answers 404."""
+        self.refusals: dict[tuple[str, str | None], str] = {}
+        """(method, channel) → the error Slack answers with, e.g. a user who takes no DMs."""
         self.delays: dict[str, float] = {}
         self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[list[Any]]] = defaultdict(list)
@@ -140,11 +146,23 @@ class SlackStandIn:
             return {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
+            with self._lock:
+                self.filenames[file_id] = payload.get("filename", "")
             return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             files = payload.get("files")
             files = json.loads(files) if isinstance(files, str) else files
-            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+            shared = [
+                {"id": f["id"], "title": f.get("title"), "name": self.filenames.get(f["id"])}
+                for f in files
+            ]
+            if payload.get("channel_id"):  # shared: a message with the files, as Slack shows it
+                with self._lock:
+                    self.messages.append(
+                        {"channel": payload["channel_id"], "ts": f"{next(self._ts)}.0001",
+                         "thread_ts": payload.get("thread_ts"), "files": shared}
+                    )  # fmt: skip
+            return {"ok": True, "files": shared}
         if method == "chat.postMessage":
             ts = f"{next(self._ts)}.0001"
             metadata = payload.get("metadata")
@@ -193,6 +211,9 @@ class SlackStandIn:
                     standin.invalid += blockkit.problems(method, payload)
                 if method == "response_url":
                     with standin._lock:
+                        standin.response_posts[self.path] += 1
+                        if standin.response_posts[self.path] > RESPONSE_URL_POSTS:
+                            return self._send(404, {"ok": False, "error": "used_url"})
                         standin.responses.append(payload)
                     return self._send(200, {"ok": True})
                 if standin._held(method):
@@ -211,6 +232,8 @@ class SlackStandIn:
                 if failure:
                     _, status, headers = failure
                     return self._send(status, {"ok": False, "error": "ratelimited"}, headers)
+                if refused := standin.refusals.get((method, payload.get("channel"))):
+                    return self._send(200, {"ok": False, "error": refused})
                 return self._send(200, standin._answer(method, payload))
 
             def _send(self, status: int, body: dict, headers: dict[str, str] | None = None) -> None:

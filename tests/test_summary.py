@@ -461,12 +461,12 @@ def test_no_reminders_for_a_period_whose_summary_was_posted_early(programme, sta
     from handlers.reminders import send_reminders
     from handlers.schedule import summary_slots
 
-    ctx = Context(engine=programme, language="en", now=lambda: datetime(2025, 3, 3, 8, tzinfo=UTC))
+    ctx = Context(engine=programme, language="en", now=lambda: datetime(2025, 5, 7, 8, tzinfo=UTC))
     publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
-    assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"  # March
+    assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"  # 7 May
     [spring, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
     outcome = send_reminders(ctx, SlackMessenger(web_client(settings_for(standin))), slot=spring,
-                             day=datetime(2025, 5, 6).date())  # fmt: skip
+                             day=datetime(2025, 5, 19).date())  # fmt: skip
     assert outcome.sent == [] and outcome.unreachable == []
 
 

@@ -39,7 +39,8 @@ class SlackPublisher:
         return response["ts"]
 
     def find(self, key: str, *, thread: str | None) -> str | None:
-        """Look for the message in the channel (or the thread) by the key in its metadata."""
+        """Look for the message in the channel (or the thread) by the key in its metadata,
+        or for the chart by the key in its file name: a file share carries no metadata."""
         if thread:
             found = self.client.conversations_replies(
                 channel=self.channel, ts=thread, include_all_metadata=True, limit=1000
@@ -49,6 +50,9 @@ class SlackPublisher:
                 channel=self.channel, include_all_metadata=True, limit=50
             )
         for message in found.get("messages", []):
+            for shared in message.get("files") or ():
+                if shared.get("name") == chart_filename(key):
+                    return shared["id"]
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") != METADATA_TYPE:
                 continue
@@ -56,12 +60,18 @@ class SlackPublisher:
                 return message["ts"]
         return None
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str) -> str:
+    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
         response = self.client.files_upload_v2(
-            channel=self.channel, thread_ts=thread, content=png, filename="digiohjelma.png",
+            channel=self.channel, thread_ts=thread, content=png, filename=chart_filename(key),
             title=title,
         )  # fmt: skip
         return response["file"]["id"]
+
+
+def chart_filename(key: str) -> str:
+    """The chart's file name carries its key (`12:9` → `digiohjelma-12-9.png`), so that a
+    resumed run finds an upload it did not live to record."""
+    return f"digiohjelma-{key.replace(':', '-')}.png"
 
 
 class SlackMessenger:

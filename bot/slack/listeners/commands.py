@@ -8,6 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
@@ -20,13 +21,52 @@ log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3
 
 
-def register(app: App, deps: SlackDeps) -> None:
-    def tell(respond: Respond):
-        def send(reply) -> None:
-            for message in render_messages(reply):
-                respond(**message, response_type="ephemeral", replace_original=False)
+RESPONSE_URL_POSTS = 5  # Slack: a response_url takes 5 posts within 30 minutes
 
-        return send
+
+class Answer:
+    """The private answers to one command through its `response_url`, counted: past what
+    Slack takes, the rest goes to the user by direct message, or the answer says where to
+    get it all (a preview of thousands of measures is many messages)."""
+
+    def __init__(self, respond: Respond, client: WebClient, user_id: str, deps: SlackDeps):
+        self.respond, self.client, self.user_id, self.deps = respond, client, user_id, deps
+        self.used = 0
+
+    def __call__(self, reply) -> None:
+        self.send(render_messages(reply))
+
+    def send(self, messages: list[dict]) -> None:
+        room = RESPONSE_URL_POSTS - self.used
+        if len(messages) > room:  # keep the last post for saying where the rest went
+            here, rest = messages[: max(room - 1, 0)], messages[max(room - 1, 0) :]
+        else:
+            here, rest = messages, []
+        for message in here:
+            self._post(message)
+        if rest and self.used < RESPONSE_URL_POSTS:
+            self._post({"text": self._elsewhere(rest, shown=len(here))})
+
+    def _post(self, message: dict) -> None:
+        self.used += 1
+        self.respond(**message, response_type="ephemeral", replace_original=False)
+
+    def _elsewhere(self, rest: list[dict], *, shown: int) -> str:
+        """Send `rest` by direct message; what the last answer here says about it."""
+        t = self.deps.t
+        try:
+            for message in rest:
+                self.client.chat_postMessage(channel=self.user_id, **message)
+        except SlackApiError as failed:
+            log.warning("the rest of an answer to %s could not go by direct message: %s",
+                        self.user_id, failed.response.get("error"))  # fmt: skip
+            return t("slack.answer_cut", shown=shown, total=shown + len(rest))
+        return t("slack.answer_in_dm", count=len(rest))
+
+
+def register(app: App, deps: SlackDeps) -> None:
+    def tell(respond: Respond, client: WebClient, user_id: str) -> Answer:
+        return Answer(respond, client, user_id, deps)
 
     @app.command("/digi")
     def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -38,7 +78,7 @@ def register(app: App, deps: SlackDeps) -> None:
             ack()
             deps.background(
                 show_form, client, deps, user_id=user_id, trigger_id=command["trigger_id"],
-                measure=None, tell=tell(respond),
+                measure=None, tell=tell(respond, client, user_id),
             )  # fmt: skip
             return
         if (summary := parse_summary(text)) and summary[0] == "post":
@@ -48,7 +88,7 @@ def register(app: App, deps: SlackDeps) -> None:
                 return
             ack(text=deps.t("slack.posting"))
             deps.background(
-                lambda: tell(respond)(
+                lambda: tell(respond, client, user_id)(
                     post_command(actor, deps.ctx, deps.publisher, force=summary[1])
                 )
             )
@@ -61,9 +101,9 @@ def register(app: App, deps: SlackDeps) -> None:
             reply = future.result(timeout=ACK_BUDGET)
         except FutureTimeout:
             ack(text=deps.t("slack.working"))
-            deps.background(lambda: tell(respond)(future.result()))
+            deps.background(lambda: tell(respond, client, user_id)(future.result()))
             return
         first, *rest = render_messages(reply)
-        ack(**first)
-        for message in rest:
-            deps.background(respond, **message, response_type="ephemeral", replace_original=False)
+        ack(**first)  # the HTTP answer: not one of the response_url's posts
+        if rest:
+            deps.background(tell(respond, client, user_id).send, rest)
