@@ -116,7 +116,12 @@ def _bounded_connection() -> type:
     statement_timeout does not run in a frozen server, nor reach us through a black hole.
     (Made on first use: SQLite deployments do not load psycopg.)"""
     import psycopg
-    from psycopg.errors import _WaitTimeout
+
+    try:  # psycopg 3.3's own bounded wait; a later psycopg may move it
+        from psycopg.errors import _WaitTimeout
+    except ImportError:
+        log.warning("psycopg %s: a frozen database server is not cut off", psycopg.__version__)
+        return psycopg.Connection
 
     class BoundedConnection(psycopg.Connection):
         stall_after: float | None = None

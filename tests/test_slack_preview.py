@@ -51,7 +51,9 @@ def slack(huge, standin) -> Iterator[SlackClient]:
         digibot_language="en",
     )  # fmt: skip
     app = build_app(settings, context(settings, huge, source="slack"))
-    server, thread, url = start_server(create_web_app(huge, slack=app, messages=Messages("en")))
+    server, thread, url = start_server(
+        create_web_app(huge, slack=app, messages=Messages("en"), slack_signing_secret=SECRET)
+    )
     yield SlackClient(url, standin)
     server.should_exit = True
     thread.join(timeout=10)

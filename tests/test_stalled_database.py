@@ -160,7 +160,10 @@ def serve_bot(engine, standin: SlackStandIn):
         slack_api_url=f"{standin.url}/api/", digibot_language="en",
     )  # fmt: skip
     slack = build_app(settings, context(settings, engine, source="slack"))
-    app = create_web_app(engine, slack=slack, messages=Messages("en"), health_timeout=0.5)
+    app = create_web_app(
+        engine, slack=slack, messages=Messages("en"), health_timeout=0.5,
+        slack_signing_secret=SECRET,
+    )  # fmt: skip
     server, thread, url = start_server(app)
     return server, thread, url, SlackClient(url, standin)
 
@@ -316,18 +319,17 @@ if POSTGRES:
 
 
 def test_teams_messages_during_an_outage_say_not_saved_without_a_traceback(
-    ticks: Ticks, caplog
+    ticks: Ticks, caplog, monkeypatch
 ) -> None:
     from tests.teams_standin import ConnectorStandIn, activity, texts
-    from tests.test_teams import ANONYMOUS, MEMBERS, teams_bot
+    from tests.test_teams import ANONYMOUS, MEMBERS, served
     from tests.test_teams import OWNER as TEAMS_OWNER
 
     caplog.set_level(logging.WARNING)
     hole = BlackHole()
     engine = make_engine(hole.url, TIMEOUTS, clock=ticks)
     with ConnectorStandIn(MEMBERS) as connector:
-        app = create_web_app(engine, slack=None, teams=teams_bot(engine, ANONYMOUS),
-                             messages=Messages("en"))  # fmt: skip
+        _, app = served(monkeypatch, engine, ANONYMOUS)
         server, thread, url = start_server(app)
         try:
             with httpx.Client(base_url=url, timeout=30) as http:
