@@ -361,12 +361,11 @@ def withdraw(
 
 
 def claim_delivery(session: Session, *, key: str) -> bool:
-    """Record a delivery; False if it was handled before (a platform's retry).
-    Use a session of its own: a refused claim rolls it back."""
+    """Record a delivery; False if it was handled before (a platform's retry). A refused
+    claim undoes only itself (a savepoint): the caller's work stays, for it to commit."""
     try:
-        session.add(Delivery(key=key))
-        session.flush()
+        with session.begin_nested():
+            session.add(Delivery(key=key))
     except IntegrityError:
-        session.rollback()
         return False
     return True
