@@ -188,25 +188,25 @@ class ThemeIn(_Entry):
 
 
 class MeasureIn(_Entry):
-    """A measure's row; its fields in the order the unknown-field message lists them."""
+    """A measure's row; its fields in the order they are checked (and problems reported)."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: Code
     theme: Name
     title: Annotated[str, _required(200)]
-    description: Annotated[str | None, BeforeValidator(lambda v: _text(v, 2000, lines=True))] = None
     owner: PersonRef
-    deputies: Annotated[
-        list[Annotated[str, AfterValidator(person_ref)]], BeforeValidator(_deputies)
-    ] = []
+    description: Annotated[str | None, BeforeValidator(lambda v: _text(v, 2000, lines=True))] = None
     unit: Text = None
-    start: When = None
-    due: When = None
-    budget_eur: Annotated[int | None, BeforeValidator(_budget)] = None
     indicator: Text = None
     baseline: Text = None
     target: Text = None
+    start: When = None
+    due: When = None
+    budget_eur: Annotated[int | None, BeforeValidator(_budget)] = None
+    deputies: Annotated[
+        list[Annotated[str, AfterValidator(person_ref)]], BeforeValidator(_deputies)
+    ] = []
 
     @field_validator("due")
     @classmethod
@@ -217,7 +217,12 @@ class MeasureIn(_Entry):
         return due
 
 
-MEASURE_FIELDS = tuple(MeasureIn.model_fields)
+MEASURE_FIELDS = (
+    "id", "theme", "title", "description", "owner", "deputies", "unit", "start", "due",
+    "budget_eur", "indicator", "baseline", "target",
+)  # fmt: skip
+"""A measure's fields in the order of a file (and of an export)."""
+assert set(MEASURE_FIELDS) == set(MeasureIn.model_fields)
 REQUIRED = tuple(name for name, info in MeasureIn.model_fields.items() if info.is_required())
 LEVELS = ("baseline", "current", "target")
 
@@ -235,11 +240,13 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 def validate(model: type[Model], values: Mapping) -> tuple[Model | None, list[Fault]]:
-    """The entry as the model, or every fault found in it."""
+    """The entry as the model, or every fault found in it: unknown fields first, then
+    the fields in the order the model checks them."""
     try:
         return model.model_validate({str(k): v for k, v in values.items()}), []
     except ValidationError as bad:
-        return None, [_fault(error) for error in bad.errors(include_url=False)]
+        faults = [_fault(error) for error in bad.errors(include_url=False)]
+        return None, sorted(faults, key=lambda f: f.key != "import.unknown_field")
 
 
 def _fault(error: Any) -> Fault:
