@@ -397,7 +397,17 @@ def _as_typed(node: yaml.Node, value: object) -> object:
     return value
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> object:
+    """A date as YAML reads it; one that does not exist (2026-02-30) as its text, for the
+    date check to refuse at its line."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return node.value
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def _read_yaml(text: str, problems: _Problems) -> ProgrammeFile:
