@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from storage import crud
@@ -25,6 +26,16 @@ def test_a_repeated_delivery_keeps_the_callers_work(engine: Engine) -> None:
     with session_scope(engine) as session:
         assert crud.find_person(session, ref="U0NEW").name == "Uusi"
         assert crud.find_person(session, ref="U0LATER") is not None
+
+
+def test_a_delivery_whose_handling_failed_is_handled_on_the_retry(engine: Engine) -> None:
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        assert crud.claim_delivery(session, key="slack:event:Ev2")
+        crud.ensure_person(session, ref="U0NEW")
+        raise RuntimeError("the command failed")
+    with session_scope(engine) as session:
+        assert crud.claim_delivery(session, key="slack:event:Ev2")
+        assert crud.find_person(session, ref="U0NEW") is None
 
 
 def test_no_storage_module_commits_or_rolls_back_for_its_caller() -> None:
