@@ -1,6 +1,10 @@
 """Programme import from YAML or Excel-style CSV: read and check everything first, then
-upsert by measure id in one transaction. One bad row and nothing changes; every problem is
-reported with its physical line and field. The history of updates is never touched."""
+upsert by measure id in the caller's transaction. One bad row and nothing changes; every
+problem is reported with its physical line and field. The history of updates is never touched.
+
+An entry's values and their rules are declared once, as pydantic models (`ProgrammeIn`,
+`PersonIn`, `ThemeIn`, `MeasureIn`) whose errors are catalogue keys; YAML, CSV and a restore
+(`storage.restore`) validate with them and place each fault themselves (a line, a path)."""
 
 from __future__ import annotations
 
