@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, or_, select
 
 from storage.models import (
@@ -361,12 +361,11 @@ def withdraw(
 
 
 def claim_delivery(session: Session, *, key: str) -> bool:
-    """Record a delivery; False if it was handled before (a platform's retry).
-    Use a session of its own: a refused claim rolls it back."""
-    try:
-        session.add(Delivery(key=key))
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    """Record a delivery; False if it was handled before (a platform's retry). A repeat is
+    no error (INSERT … ON CONFLICT DO NOTHING): nothing of the caller's unit of work is
+    undone, and the claim commits or rolls back with it. (Not a savepoint: on SQLite the
+    driver's lazy BEGIN would let a first-statement savepoint commit on its own.)"""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(Delivery).values(key=key, received_at=utcnow())
+    claimed = statement.on_conflict_do_nothing().returning(Delivery.key)
+    return session.execute(claimed).first() is not None

@@ -31,6 +31,7 @@ from storage.models import (
     SummaryRun,
     Theme,
 )
+from storage.programme_io import MEASURE_FIELDS
 from storage.text import neutralise
 
 FORMAT_VERSION = 2
@@ -39,71 +40,6 @@ FORMAT_VERSION = 2
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ProgrammeOut(_Strict):
-    name: str
-    period: str
-    vision_year: int | None
-
-
-class PersonOut(_Strict):
-    id: str
-    name: str | None
-
-
-class CoordinatorOut(_Strict):
-    id: str
-    added_by: str
-    added_at: AwareDatetime
-
-
-class ThemeOut(_Strict):
-    id: str
-    name: str
-    baseline: float | None
-    current: float | None
-    target: float | None
-
-
-class UpdateOut(_Strict):
-    id: int | None = None
-    """The record number, which summary runs refer to; absent in exports of version 1."""
-    time: AwareDatetime
-    author: str
-    status: str
-    progress: int | None
-    note: str
-    source: str
-    withdrawn_at: AwareDatetime | None
-    withdrawn_by: str | None
-
-
-class CurrentOut(_Strict):
-    status: str
-    progress: int | None
-    note: str
-    author: str
-    time: AwareDatetime
-
-
-class MeasureOut(_Strict):
-    id: str
-    theme: str
-    title: str
-    description: str | None
-    owner: str | None
-    deputies: list[str]
-    unit: str | None
-    start: str | None
-    due: str | None
-    budget_eur: int | None
-    indicator: str | None
-    baseline: str | None
-    target: str | None
-    added_at: AwareDatetime
-    current: CurrentOut | None
-    updates: list[UpdateOut] | None = None
 
 
 def _aware(annotation: Any) -> Any:
@@ -115,28 +51,85 @@ def _aware(annotation: Any) -> Any:
     return annotation
 
 
-def row_model(table: type[SQLModel], *, skip: tuple[str, ...], **extra: Any) -> type[_Strict]:
+_COLUMNS: dict[type[_Strict], dict[str, str]] = {}
+"""Each export model's fields that are columns: the export's name, the table's."""
+
+
+def row_model(
+    table: type[SQLModel],
+    *,
+    skip: tuple[str, ...],
+    rename: dict[str, str] | None = None,
+    first: tuple[str, ...] = (),
+    defaults: bool = True,
+    **extra: Any,
+) -> type[_Strict]:
     """The export's form of a table's rows, read from its columns, so that a column added
-    to the table is backed up and restored without touching this module. A column with a
-    plain default may be missing from an older backup; any other is required."""
+    to the table is backed up and restored without touching this module. `rename`: the
+    export's name of a column; `first`: fields that lead, in the file's order. With
+    `defaults`, a column with a plain default may be missing from an older backup; any
+    other is required."""
+    rename = rename or {}
+    columns = {rename.get(n, n): n for n in table.model_fields if n not in skip}
     fields: dict[str, Any] = {}
-    for name, info in table.model_fields.items():
-        if name not in skip:
-            plain_default = not info.is_required() and info.default_factory is None
-            fields[name] = (_aware(info.annotation), info.default if plain_default else ...)
-    return create_model(f"{table.__name__}Out", __base__=_Strict, **fields, **extra)
+    for name, column in columns.items():
+        info = table.model_fields[column]
+        plain_default = defaults and not info.is_required() and info.default_factory is None
+        fields[name] = (_aware(info.annotation), info.default if plain_default else ...)
+    fields |= extra
+    fields = {name: fields.pop(name) for name in first} | fields
+    model = create_model(f"{table.__name__}Out", __base__=_Strict, **fields)
+    _COLUMNS[model] = columns
+    return model
 
 
+def _row(model: type[_Strict], row: SQLModel, **extra: Any) -> Any:
+    columns = {n: c for n, c in _COLUMNS[model].items() if n not in extra}
+    return model(**{name: getattr(row, column) for name, column in columns.items()}, **extra)
+
+
+# The programme's part: the file's names and order, as version 1 had them.
+ProgrammeOut = row_model(Programme, skip=("id",), defaults=False)
+PersonOut = row_model(Person, skip=("id",), rename={"ref": "id"}, defaults=False)
+CoordinatorOut = row_model(
+    Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
+)
+ThemeOut = row_model(Theme, skip=("id", "code_key"), rename={"code": "id"}, defaults=False)
+UpdateOut = row_model(
+    StatusUpdate,
+    skip=("measure_id", "idempotency_key"),
+    rename={"created_at": "time"},
+    first=("id", "time"),
+    defaults=False,
+    id=(int | None, None),  # the record number, which summary runs refer to; not in version 1
+)
+
+
+class CurrentOut(_Strict):
+    status: str
+    progress: int | None
+    note: str
+    author: str
+    time: AwareDatetime
+
+
+MeasureOut = row_model(
+    Measure,
+    skip=("id", "code_key", "theme_id"),
+    rename={"code": "id"},
+    first=MEASURE_FIELDS,
+    defaults=False,
+    theme=(str, ...),
+    owner=(str | None, ...),
+    deputies=(list[str], ...),
+    current=(CurrentOut | None, ...),
+    updates=(list[UpdateOut] | None, None),
+)
 PartOut = row_model(SummaryPart, skip=("id", "run_id"))
 RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
 ReminderOut = row_model(Reminder, skip=("id",))
 ConversationOut = row_model(ConversationRef, skip=("id",))
 BOT_STATE = ("summary_runs", "reminders", "conversations")
-
-
-def _row(model: type[_Strict], row: SQLModel, **extra: Any) -> Any:
-    columns = type(row).model_fields
-    return model(**{n: getattr(row, n) for n in model.model_fields if n in columns}, **extra)
 
 
 class ExportDoc(_Strict):
@@ -156,6 +149,7 @@ class ExportDoc(_Strict):
 def build_export(session: Session, *, history: bool) -> ExportDoc:
     programme = session.get(Programme, 1)
     themes = {t.id: t for t in session.exec(select(Theme))}
+    people = sorted(session.exec(select(Person)), key=lambda p: p.ref)
     measures = sorted(session.exec(select(Measure)), key=lambda m: crud.natural_key(m.code))
     ids = [m.id for m in measures]
     roles = crud.roles_of(session, measure_ids=ids)
@@ -167,28 +161,16 @@ def build_export(session: Session, *, history: bool) -> ExportDoc:
     coordinators = session.exec(
         select(Coordinator, Person).join(Person, col(Person.id) == Coordinator.person_id)
     ).all()
+
     return ExportDoc(
         history=history,
-        programme=ProgrammeOut(
-            name=programme.name, period=programme.period, vision_year=programme.vision_year
-        )
-        if programme
-        else None,
-        people=[
-            PersonOut(id=p.ref, name=p.name)
-            for p in sorted(session.exec(select(Person)), key=lambda p: p.ref)
-        ],
+        programme=_row(ProgrammeOut, programme) if programme else None,
+        people=[_row(PersonOut, p) for p in people],
         coordinators=sorted(
-            (
-                CoordinatorOut(id=p.ref, added_by=c.added_by, added_at=c.added_at)
-                for c, p in coordinators
-            ),
-            key=lambda c: c.id,
+            (_row(CoordinatorOut, c, id=p.ref) for c, p in coordinators), key=lambda c: c.id
         ),
         themes=[
-            ThemeOut(
-                id=t.code, name=t.name, baseline=t.baseline, current=t.current, target=t.target
-            )
+            _row(ThemeOut, t)
             for t in sorted(themes.values(), key=lambda t: crud.natural_key(t.code))
         ],
         measures=[
@@ -226,21 +208,12 @@ def _measure_out(
     updates: dict[int, list[StatusUpdate]],
     history: bool,
 ) -> MeasureOut:
-    return MeasureOut(
-        id=measure.code,
+    return _row(
+        MeasureOut,
+        measure,
         theme=theme.code,
-        title=measure.title,
-        description=measure.description,
         owner=roles.owner.ref if roles.owner else None,
         deputies=[d.ref for d in roles.deputies],
-        unit=measure.unit,
-        start=measure.start,
-        due=measure.due,
-        budget_eur=measure.budget_eur,
-        indicator=measure.indicator,
-        baseline=measure.baseline,
-        target=measure.target,
-        added_at=measure.added_at,
         current=CurrentOut(
             status=current.status,
             progress=current.progress,
@@ -250,22 +223,7 @@ def _measure_out(
         )
         if current
         else None,
-        updates=[
-            UpdateOut(
-                id=u.id,
-                time=u.created_at,
-                author=u.author,
-                status=u.status,
-                progress=u.progress,
-                note=u.note,
-                source=u.source,
-                withdrawn_at=u.withdrawn_at,
-                withdrawn_by=u.withdrawn_by,
-            )
-            for u in updates.get(measure.id, [])
-        ]
-        if history
-        else None,
+        updates=[_row(UpdateOut, u) for u in updates.get(measure.id, [])] if history else None,
     )
 
 

@@ -1,17 +1,32 @@
 """Programme import from YAML or Excel-style CSV: read and check everything first, then
-upsert by measure id in one transaction. One bad row and nothing changes; every problem is
-reported with its physical line and field. The history of updates is never touched."""
+upsert by measure id in the caller's transaction. One bad row and nothing changes; every
+problem is reported with its physical line and field. The history of updates is never touched.
+
+An entry's values and their rules are declared once, as pydantic models (`ProgrammeIn`,
+`PersonIn`, `ThemeIn`, `MeasureIn`) whose errors are catalogue keys; YAML, CSV and a restore
+(`storage.restore`) validate with them and place each fault themselves (a line, a path)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
 from storage import crud
@@ -20,12 +35,6 @@ from storage.models import Measure, MeasureRole, Person, Programme, Theme
 from storage.text import control_character
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-MEASURE_FIELDS = (
-    "id", "theme", "title", "description", "owner", "deputies", "unit", "start", "due",
-    "budget_eur", "indicator", "baseline", "target",
-)  # fmt: skip
-REQUIRED = ("id", "theme", "title", "owner")
-TEXT_LIMITS = {"title": 200, "description": 2000}
 TEXT_LIMIT = 300
 # A measure at every field's limit is about 5 KB of YAML: 5 MB holds some 900 of them, or
 # thousands of ordinary ones, against the 22 of the example. Larger is not a programme.
@@ -52,25 +61,223 @@ class ImportFailed(Exception):
         self.problems = problems
 
 
+# --- the programme's values, declared ---
+
+
+def _refuse(key: str, **params: Any) -> PydanticCustomError:
+    """A value's problem as pydantic carries it: the catalogue key and its values."""
+    return PydanticCustomError(key, key, params)
+
+
+def _text(value: Any, limit: int = TEXT_LIMIT, *, lines: bool = False) -> str | None:
+    """Text as typed (a YAML number as its digits), spaces folded unless `lines`; None if
+    blank."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise _refuse("import.not_text", value=type(value).__name__)
+    if char := control_character(value):
+        raise _refuse("import.control_character", char=char)
+    value = value.strip() if lines else " ".join(value.split())
+    if len(value) > limit:
+        raise _refuse("import.too_long", length=len(value), limit=limit)
+    return value
+
+
+def _required(limit: int = TEXT_LIMIT) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if (text := _text(value, limit)) is None:
+            raise _refuse("import.required")
+        return text
+
+    return BeforeValidator(check)
+
+
+def code(value: str) -> str:
+    """An id of a measure or theme: `1.10`, `T1`."""
+    if not CODE.match(value):
+        raise _refuse("import.bad_id", value=value)
+    return value
+
+
+def person_ref(value: str) -> str:
+    """A chat user id or an e-mail address, as people are matched."""
+    if not crud.is_valid_ref(value):
+        raise _refuse("import.bad_person", value=value)
+    return crud.normalize_ref(value)
+
+
+def _deputies(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else re.split(r"[;|]", str(value))
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _when(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if (normalized := normalize_when(value)) is None:
+        raise _refuse("import.bad_date", value=value)
+    return normalized
+
+
+def _budget(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = re.sub(r"[\s\u00a0€]|eur$", "", str(value).strip(), flags=re.IGNORECASE)
+    if match := re.fullmatch(r"(\d+)(?:[.,]0+)?", text):
+        return int(match[1])
+    raise _refuse("import.bad_budget", value=value)
+
+
+def _level(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        number = 0.0
+    if not 1 <= number <= 5:
+        raise _refuse("import.bad_level", value=value)
+    return number
+
+
+def _year(value: Any) -> int | None:
+    if value is not None and (
+        not isinstance(value, int) or isinstance(value, bool) or not 1900 <= value <= 2200
+    ):
+        raise _refuse("import.bad_year", value=value)
+    return value
+
+
+Text = Annotated[str | None, BeforeValidator(_text)]
+Name = Annotated[str, _required()]
+Code = Annotated[Name, AfterValidator(code)]
+PersonRef = Annotated[Name, AfterValidator(person_ref)]
+When = Annotated[str | None, BeforeValidator(_when)]
+Level = Annotated[float | None, BeforeValidator(_level)]
+
+
+class _Entry(BaseModel):
+    """An entry of the file; fields it does not know are another section's business."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+
+class ProgrammeIn(_Entry):
+    name: Name
+    period: Text = None
+    vision_year: Annotated[int | None, BeforeValidator(_year)] = None
+
+    def row(self) -> dict[str, Any]:
+        return self.model_dump() | {"period": self.period or ""}
+
+
+class PersonIn(_Entry):
+    id: PersonRef
+    name: Text = None
+
+
+class ThemeIn(_Entry):
+    id: Code
+    name: Name
+    baseline: Level = None
+    current: Level = None
+    target: Level = None
+
+
+class MeasureIn(_Entry):
+    """A measure's row; its fields in the order they are checked (and problems reported)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Code
+    theme: Name
+    title: Annotated[str, _required(200)]
+    owner: PersonRef
+    description: Annotated[str | None, BeforeValidator(lambda v: _text(v, 2000, lines=True))] = None
+    unit: Text = None
+    indicator: Text = None
+    baseline: Text = None
+    target: Text = None
+    start: When = None
+    due: When = None
+    budget_eur: Annotated[int | None, BeforeValidator(_budget)] = None
+    deputies: Annotated[
+        list[Annotated[str, AfterValidator(person_ref)]], BeforeValidator(_deputies)
+    ] = []
+
+    @field_validator("due")
+    @classmethod
+    def _after_start(cls, due: str | None, info: ValidationInfo) -> str | None:
+        start = info.data.get("start")
+        if due and start and last_day(due) < first_day(start):
+            raise _refuse("import.due_before_start", due=due, start=start)
+        return due
+
+
+MEASURE_FIELDS = (
+    "id", "theme", "title", "description", "owner", "deputies", "unit", "start", "due",
+    "budget_eur", "indicator", "baseline", "target",
+)  # fmt: skip
+"""A measure's fields in the order of a file (and of an export)."""
+assert set(MEASURE_FIELDS) == set(MeasureIn.model_fields)
+REQUIRED = tuple(name for name, info in MeasureIn.model_fields.items() if info.is_required())
+LEVELS = ("baseline", "current", "target")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A problem of one entry: the field (`-` for the entry) and its catalogue key."""
+
+    field: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validate(model: type[Model], values: Mapping) -> tuple[Model | None, list[Fault]]:
+    """The entry as the model, or every fault found in it: unknown fields first, then
+    the fields in the order the model checks them."""
+    try:
+        return model.model_validate({str(k): v for k, v in values.items()}), []
+    except ValidationError as bad:
+        faults = [_fault(error) for error in bad.errors(include_url=False)]
+        return None, sorted(faults, key=lambda f: f.key != "import.unknown_field")
+
+
+def _fault(error: Any) -> Fault:
+    name = str(error["loc"][0]) if error["loc"] else "-"
+    if error["type"] == "missing":
+        return Fault(name, "import.required")
+    if error["type"] == "extra_forbidden":
+        return Fault(name, "import.unknown_field", {"fields": ", ".join(MEASURE_FIELDS)})
+    return Fault(name, error["type"], dict(error.get("ctx") or {}))
+
+
 @dataclass
 class MeasureRow:
     line: int
     values: dict[str, Any]
     deputies: list[str]
 
-
-@dataclass
-class ThemeRow:
-    code: str
-    name: str
-    levels: dict[str, float | None]
+    @classmethod
+    def of(cls, measure: MeasureIn, line: int) -> MeasureRow:
+        return cls(line, measure.model_dump(exclude={"deputies"}), measure.deputies)
 
 
 @dataclass
 class ProgrammeFile:
     programme: dict[str, Any] | None = None
     people: dict[str, str | None] = field(default_factory=dict)
-    themes: list[ThemeRow] = field(default_factory=list)
+    themes: list[ThemeIn] = field(default_factory=list)
     measures: list[MeasureRow] = field(default_factory=list)
     create_missing_themes: bool = False
 
@@ -103,12 +310,12 @@ def read_programme(path: Path) -> ProgrammeFile:
         raise ImportFailed(
             [Problem(raw[: bad.start].count(b"\n") + 1, "-", "import.not_utf8")]
         ) from None
-    checker = _Checker()
-    parsed = _read_csv(text, checker) if suffix == ".csv" else _read_yaml(text, checker)
-    if not checker.problems and not parsed.measures:
-        checker.add(1, "-", "import.empty")
-    if checker.problems:
-        raise ImportFailed(sorted(checker.problems, key=lambda p: p.line))
+    problems = _Problems()
+    parsed = _read_csv(text, problems) if suffix == ".csv" else _read_yaml(text, problems)
+    if not problems and not parsed.measures:
+        problems.add(1, "-", "import.empty")
+    if problems:
+        raise ImportFailed(sorted(problems, key=lambda p: p.line))
     return parsed
 
 
@@ -194,54 +401,61 @@ def _as_typed(node: yaml.Node, value: object) -> object:
     return value
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> object:
+    """A date as YAML reads it; one that does not exist (2026-02-30) as its text, for the
+    date check to refuse at its line."""
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return node.value
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
-def _read_yaml(text: str, checker: _Checker) -> ProgrammeFile:
+def _read_yaml(text: str, problems: _Problems) -> ProgrammeFile:
     loader = _LineLoader(text)
     try:
         document = loader.get_single_data()
     except _Refused as refused:
-        checker.problems.append(refused.problem)
+        problems.append(refused.problem)
         return ProgrammeFile()
     except yaml.YAMLError as bad:
         mark = getattr(bad, "problem_mark", None)
         problem = getattr(bad, "problem", None) or str(bad)
-        checker.add(mark.line + 1 if mark else 1, "-", "import.yaml_syntax", problem=problem)
+        problems.add(mark.line + 1 if mark else 1, "-", "import.yaml_syntax", problem=problem)
         return ProgrammeFile()
     finally:
         loader.dispose()
-    checker.problems.extend(loader.repeated)
+    problems.extend(loader.repeated)
     if not isinstance(document, _Mapping):
-        checker.add(1, "-", "import.not_mapping")
+        problems.add(1, "-", "import.not_mapping")
         return ProgrammeFile()
     parsed = ProgrammeFile()
     programme = document.get("programme")
-    if programme is not None:
-        parsed.programme = checker.programme(programme, _line_of(document, "programme"))
+    if not isinstance(programme, _Mapping | None):
+        problems.add(_line_of(document, "programme"), "programme", "import.not_mapping")
+    elif programme is not None and (found := problems.entry(ProgrammeIn, programme)):
+        parsed.programme = found.row()
     people: dict[str, int] = {}
-    for entry in checker.list_of(document, "people"):
-        ref = checker.person(entry, "id")
-        if ref and checker.first(people, ref, entry):
-            parsed.people[ref] = checker.text(entry, "name")
-    themes_seen: dict[str, int] = {}
-    for entry in checker.list_of(document, "themes"):
-        theme = checker.theme(entry)
-        if theme and checker.first(themes_seen, theme.code.lower(), entry):
+    for entry in problems.list_of(document, "people"):
+        person, known = problems.known(PersonIn, entry)
+        if known and problems.first(people, known.id, entry) and person:
+            parsed.people[person.id] = person.name
+    themes: dict[str, int] = {}
+    for entry in problems.list_of(document, "themes"):
+        theme, known = problems.known(ThemeIn, entry)
+        if known and problems.first(themes, known.id.lower(), entry) and theme:
             parsed.themes.append(theme)
-    themes = {t.code.lower() for t in parsed.themes}
-    for entry in checker.list_of(document, "measures"):
-        row = checker.measure(entry, entry.line if isinstance(entry, _Mapping) else 1)
-        if row and row.values["theme"].lower() not in themes:
-            checker.add(
-                entry.key_lines.get("theme", entry.line),
-                "theme",
-                "import.unknown_theme",
-                value=row.values["theme"],
-            )
-        elif row:
-            parsed.measures.append(row)
-    checker.unique_ids(parsed.measures)
+    for entry in problems.list_of(document, "measures"):
+        measure = problems.entry(MeasureIn, entry)
+        if measure and measure.theme.lower() not in themes:
+            line = _line_of(entry, "theme")
+            problems.add(line, "theme", "import.unknown_theme", value=measure.theme)
+        elif measure:
+            parsed.measures.append(MeasureRow.of(measure, entry.line))
+    problems.unique_ids(parsed.measures)
     return parsed
 
 
@@ -252,7 +466,7 @@ def _line_of(mapping: _Mapping, key: str) -> int:
 # --- CSV ---
 
 
-def _read_csv(text: str, checker: _Checker) -> ProgrammeFile:
+def _read_csv(text: str, problems: _Problems) -> ProgrammeFile:
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -260,56 +474,63 @@ def _read_csv(text: str, checker: _Checker) -> ProgrammeFile:
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         for name in dict.fromkeys(name for name in header if header.count(name) > 1):
-            checker.add(1, name, "import.duplicate_key", name=name, first=1)
+            problems.add(1, name, "import.duplicate_key", name=name, first=1)
         for name in header:
             if name not in MEASURE_FIELDS:
-                checker.add(
+                problems.add(
                     1, name or "-", "import.unknown_field", fields=", ".join(MEASURE_FIELDS)
                 )
         for name in REQUIRED:
             if name not in header:
-                checker.add(1, name, "import.required")
-        if checker.problems:
+                problems.add(1, name, "import.required")
+        if problems:
             return parsed
         line = reader.line_num + 1
         for cells in reader:
             if any(c.strip() for c in cells):
                 if len(cells) != len(header):
-                    checker.add(
+                    problems.add(
                         line, "-", "import.csv_columns", count=len(cells), expected=len(header)
                     )
                 else:
                     entry = _Mapping(zip(header, cells, strict=True))
                     entry.line, entry.key_lines = line, {}
-                    row = checker.measure(entry, line)
-                    if row:
-                        parsed.measures.append(row)
+                    if measure := problems.entry(MeasureIn, entry):
+                        parsed.measures.append(MeasureRow.of(measure, line))
             line = reader.line_num + 1
     except csv.Error as bad:
-        checker.add(reader.line_num or 1, "-", "import.csv_syntax", problem=str(bad))
-    checker.unique_ids(parsed.measures)
+        problems.add(reader.line_num or 1, "-", "import.csv_syntax", problem=str(bad))
+    problems.unique_ids(parsed.measures)
     return parsed
 
 
-# --- checking values ---
-
-
-class _Checker:
-    """Collects every problem instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
+class _Problems(list[Problem]):
+    """Every problem of the file, each at its physical line, instead of the first."""
 
     def add(self, line: int, field_name: str, key: str, **params: Any) -> None:
-        self.problems.append(Problem(line, field_name, key, params))
+        self.append(Problem(line, field_name, key, params))
 
-    def _where(self, entry: _Mapping, name: str) -> int:
-        return entry.key_lines.get(name, entry.line)
+    def entry(self, model: type[Model], entry: _Mapping) -> Model | None:
+        found, faults = validate(model, entry)
+        for fault in faults:
+            line = entry.key_lines.get(fault.field, entry.line)
+            self.append(Problem(line, fault.field, fault.key, fault.params))
+        return found
+
+    def known(self, model: type[Model], entry: _Mapping) -> tuple[Model | None, Model | None]:
+        """The entry, and the entry as far as its required fields go: an id is known (a
+        later entry may repeat or name it) even when an optional field is wrong."""
+        found = self.entry(model, entry)
+        if found is not None:
+            return found, found
+        fields = model.model_fields
+        required = {k: v for k, v in entry.items() if k in fields and fields[k].is_required()}
+        return None, validate(model, required)[0]
 
     def first(self, seen: dict[str, int], key: str, entry: _Mapping) -> bool:
         """Whether this id (folded) is new; a repeat is a problem at its line, not a silent
         overwrite of the first."""
-        line = self._where(entry, "id")
+        line = _line_of(entry, "id")
         if key in seen:
             self.add(line, "id", "import.duplicate_id", id=entry["id"], first=seen[key])
             return False
@@ -327,155 +548,6 @@ class _Checker:
         if len(good) != len(value):
             self.add(_line_of(document, name), name, "import.not_mapping")
         return good
-
-    def text(self, entry: _Mapping, name: str, *, required: bool = False) -> str | None:
-        value = entry.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.add(self._where(entry, name), name, "import.required")
-            return None
-        if not isinstance(value, str):
-            self.add(self._where(entry, name), name, "import.not_text", value=type(value).__name__)
-            return None
-        if char := control_character(value):
-            self.add(self._where(entry, name), name, "import.control_character", char=char)
-            return None
-        value = " ".join(value.split()) if name != "description" else value.strip()
-        limit = TEXT_LIMITS.get(name, TEXT_LIMIT)
-        if len(value) > limit:
-            self.add(
-                self._where(entry, name), name, "import.too_long", length=len(value), limit=limit
-            )
-            return None
-        return value
-
-    def code(self, entry: _Mapping, name: str) -> str | None:
-        value = self.text(entry, name, required=True)
-        if value is not None and not CODE.match(value):
-            self.add(self._where(entry, name), name, "import.bad_id", value=value)
-            return None
-        return value
-
-    def person(self, entry: _Mapping, name: str, value: str | None = None) -> str | None:
-        value = value if value is not None else self.text(entry, name, required=True)
-        if value is None:
-            return None
-        if not crud.is_valid_ref(value):
-            self.add(self._where(entry, name), name, "import.bad_person", value=value)
-            return None
-        return crud.normalize_ref(value)
-
-    def programme(self, value: Any, line: int) -> dict[str, Any] | None:
-        if not isinstance(value, _Mapping):
-            self.add(line, "programme", "import.not_mapping")
-            return None
-        name = self.text(value, "name", required=True)
-        period = self.text(value, "period")
-        year = value.get("vision_year")
-        if year is not None and (
-            not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2200
-        ):
-            self.add(
-                self._where(value, "vision_year"), "vision_year", "import.bad_year", value=year
-            )
-            year = None
-        return {"name": name, "period": period or "", "vision_year": year}
-
-    def theme(self, entry: _Mapping) -> ThemeRow | None:
-        code = self.code(entry, "id")
-        name = self.text(entry, "name", required=True)
-        levels = {level: self.level(entry, level) for level in ("baseline", "current", "target")}
-        return ThemeRow(code, name, levels) if code and name else None
-
-    def level(self, entry: _Mapping, name: str) -> float | None:
-        value = entry.get(name)
-        if value is None or value == "":
-            return None
-        try:
-            number = float(str(value).replace(",", "."))
-        except ValueError:
-            number = 0.0
-        if not 1 <= number <= 5:
-            self.add(self._where(entry, name), name, "import.bad_level", value=value)
-            return None
-        return number
-
-    def measure(self, entry: Any, line: int) -> MeasureRow | None:
-        if not isinstance(entry, _Mapping):
-            self.add(line, "-", "import.not_mapping")
-            return None
-        before = len(self.problems)
-        for name in entry:
-            if name not in MEASURE_FIELDS:
-                self.add(
-                    self._where(entry, name),
-                    str(name),
-                    "import.unknown_field",
-                    fields=", ".join(MEASURE_FIELDS),
-                )
-        values: dict[str, Any] = {
-            "id": self.code(entry, "id"),
-            "theme": self.text(entry, "theme", required=True),
-            "title": self.text(entry, "title", required=True),
-            "owner": self.person(entry, "owner"),
-        }
-        for name in ("description", "unit", "indicator", "baseline", "target"):
-            values[name] = self.text(entry, name)
-        for name in ("start", "due"):
-            values[name] = self.when(entry, name)
-        if (
-            values["start"]
-            and values["due"]
-            and last_day(values["due"]) < first_day(values["start"])
-        ):
-            self.add(
-                self._where(entry, "due"),
-                "due",
-                "import.due_before_start",
-                due=values["due"],
-                start=values["start"],
-            )
-        values["budget_eur"] = self.budget(entry)
-        deputies = self.deputies(entry)
-        if len(self.problems) > before:
-            return None
-        return MeasureRow(line, values, deputies)
-
-    def when(self, entry: _Mapping, name: str) -> str | None:
-        value = entry.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        normalized = normalize_when(value)
-        if normalized is None:
-            self.add(self._where(entry, name), name, "import.bad_date", value=value)
-        return normalized
-
-    def budget(self, entry: _Mapping) -> int | None:
-        value = entry.get("budget_eur")
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-        text = re.sub(r"[\s\u00a0€]|eur$", "", str(value).strip(), flags=re.IGNORECASE)
-        if match := re.fullmatch(r"(\d+)(?:[.,]0+)?", text):
-            return int(match[1])
-        self.add(self._where(entry, "budget_eur"), "budget_eur", "import.bad_budget", value=value)
-        return None
-
-    def deputies(self, entry: _Mapping) -> list[str]:
-        value = entry.get("deputies")
-        if value is None or value == "":
-            return []
-        items = value if isinstance(value, list) else re.split(r"[;|]", str(value))
-        refs = []
-        for item in items:
-            if str(item).strip():
-                ref = self.person(entry, "deputies", str(item).strip())
-                if ref:
-                    refs.append(ref)
-        return refs
 
     def unique_ids(self, rows: list[MeasureRow]) -> None:
         seen: dict[str, int] = {}
@@ -515,12 +587,12 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
         person(ref, name)
     themes: dict[str, Theme] = {t.code_key: t for t in session.exec(select(Theme))}
     for row in parsed.themes:
-        theme = themes.get(row.code.lower()) or Theme(
-            code=row.code, code_key=row.code.lower(), name=row.name
+        theme = themes.get(row.id.lower()) or Theme(
+            code=row.id, code_key=row.id.lower(), name=row.name
         )
-        theme.code, theme.name = row.code, row.name
-        for level, value in row.levels.items():
-            setattr(theme, level, value)
+        theme.code, theme.name = row.id, row.name
+        for level in LEVELS:
+            setattr(theme, level, getattr(row, level))
         session.add(theme)
         themes[theme.code_key] = theme
     for row in parsed.measures:  # CSV: a theme named but not defined is created, its name its id

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
@@ -30,12 +32,19 @@ from storage.models import (
     Theme,
 )
 from storage.programme_io import (
-    CODE,
     MEASURE_FIELDS,
+    MeasureIn,
+    MeasureRow,
+    Model,
+    PersonIn,
+    PersonRef,
     ProgrammeFile,
-    _Checker,
-    _Mapping,
+    ProgrammeIn,
+    ThemeIn,
     apply_programme,
+    code,
+    person_ref,
+    validate,
 )
 from storage.text import control_character
 
@@ -148,11 +157,10 @@ def check(raw: str) -> tuple[ExportDoc, ProgrammeFile]:
         raise RestoreRefused("invalid", [_problem(e) for e in bad.errors()]) from None
     if not doc.history:
         raise RestoreRefused("invalid", [Problem("history", "restore.no_history")])
-    checker = _Checker()
-    parsed = _Values(checker, doc, data).check()
-    if checker.problems:
-        problems = [Problem(str(p.line), p.key, p.params) for p in checker.problems]
-        raise RestoreRefused("invalid", problems)
+    values = _Values(doc, data)
+    parsed = values.check()
+    if values.problems:
+        raise RestoreRefused("invalid", values.problems)
     return doc, parsed
 
 
@@ -208,55 +216,54 @@ def _unique_keys(table: type[SQLModel], *, within: str = "") -> list[tuple[str, 
     ]
 
 
-class _Places(dict):
-    """Where each field of an entry is: the entry's path and the field's name."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self.path = path
-
-    def get(self, name: str, default: Any = None) -> str:
-        return f"{self.path}.{name}"
-
-
-def _entry(value: dict, path: str) -> _Mapping:
-    """A JSON object as the import's checks take a YAML mapping, its places as lines."""
-    entry = _Mapping(value)
-    entry.line, entry.key_lines = path, _Places(path)  # type: ignore[assignment]
-    return entry
+class CoordinatorIn(BaseModel):
+    id: PersonRef
+    added_by: PersonRef
 
 
 class _Values:
-    """The checks a backup needs beyond its types: the import's for the programme, and the
-    chat's for updates (status, progress, note, people), and the bot state's own."""
+    """The checks a backup needs beyond its types: the import's for the programme (its
+    models), the chat's for updates (status, progress, note, people), the bot state's own."""
 
-    def __init__(self, checker: _Checker, doc: ExportDoc, data: dict) -> None:
-        self.checker, self.doc, self.data = checker, doc, data
-        self.add = checker.add
+    def __init__(self, doc: ExportDoc, data: dict) -> None:
+        self.doc, self.data = doc, data
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, key: str, **params: Any) -> None:
+        self.problems.append(Problem(path, key, params))
+
+    def entry(self, model: type[Model], values: dict, path: str) -> Model | None:
+        """The entry as the import's model; each fault at the entry's path and field."""
+        found, faults = validate(model, values)
+        for fault in faults:
+            self.add(f"{path}.{fault.field}", fault.key, **fault.params)
+        return found
+
+    def rule(self, path: str, rule: Callable[[str], str], value: str) -> None:
+        """One of the import's rules for a single value (a person, an id)."""
+        try:
+            rule(value)
+        except PydanticCustomError as bad:
+            self.add(path, bad.type, **(bad.context or {}))
 
     def check(self) -> ProgrammeFile:
         parsed = ProgrammeFile()
         data, doc = self.data, self.doc
-        if data["programme"] is not None:
-            parsed.programme = self.checker.programme(
-                _entry(data["programme"], "programme"), "programme"
-            )
+        if data["programme"] is not None and (
+            programme := self.entry(ProgrammeIn, data["programme"], "programme")
+        ):
+            parsed.programme = programme.row()
         self.unique("people", "id", key=crud.normalize_ref)
-        for i, person in enumerate(data["people"]):
-            entry = _entry(person, f"people[{i}]")
-            ref = self.checker.person(entry, "id")
-            if ref:
-                parsed.people[ref] = self.checker.text(entry, "name")
+        for i, values in enumerate(data["people"]):
+            if person := self.entry(PersonIn, values, f"people[{i}]"):
+                parsed.people[person.id] = person.name
         self.unique("themes", "id", key=str.lower)
-        for i, theme in enumerate(data["themes"]):
-            row = self.checker.theme(_entry(theme, f"themes[{i}]"))
-            if row:
-                parsed.themes.append(row)
+        for i, values in enumerate(data["themes"]):
+            if theme := self.entry(ThemeIn, values, f"themes[{i}]"):
+                parsed.themes.append(theme)
         self.unique("coordinators", "id", key=crud.normalize_ref)
-        for i, coordinator in enumerate(data["coordinators"]):
-            entry = _entry(coordinator, f"coordinators[{i}]")
-            self.checker.person(entry, "id")
-            self.checker.person(entry, "added_by")
+        for i, values in enumerate(data["coordinators"]):
+            self.entry(CoordinatorIn, values, f"coordinators[{i}]")
         self.unique("measures", "id", key=str.lower)
         themes = {t.id.lower() for t in doc.themes}
         ids = [u.id for m in doc.measures for u in m.updates or []]
@@ -265,12 +272,11 @@ class _Values:
         for i, measure in enumerate(data["measures"]):
             path = f"measures[{i}]"
             values = {k: v for k, v in measure.items() if k in MEASURE_FIELDS}
-            row = self.checker.measure(_entry(values, path), 0)
-            if row and row.values["theme"].lower() not in themes:
-                self.add(
-                    f"{path}.theme", "theme", "import.unknown_theme", value=row.values["theme"]
-                )
-            elif row:
+            found = self.entry(MeasureIn, values, path)
+            if found and found.theme.lower() not in themes:
+                self.add(f"{path}.theme", "import.unknown_theme", value=found.theme)
+            elif found:
+                row = MeasureRow.of(found, 0)
                 row.values["added_at"] = doc.measures[i].added_at
                 parsed.measures.append(row)
             self.updates(doc.measures[i], path, need_ids)
@@ -292,29 +298,29 @@ class _Values:
             place = f"{section}[{i}].{names[0]}"
             if value in seen:
                 shown = ", ".join(str(v) for v in values)
-                self.add(place, names[0], "restore.duplicate", id=shown, first=seen[value])
+                self.add(place, "restore.duplicate", id=shown, first=seen[value])
             else:
                 seen[value] = place
 
     def person(self, path: str, value: str | None, *, required: bool = True) -> None:
         if value is None or not value.strip():
             if required:
-                self.add(path, "-", "import.required")
+                self.add(path, "import.required")
         elif char := control_character(value):
-            self.add(path, "-", "import.control_character", char=char)
-        elif not crud.is_valid_ref(value):
-            self.add(path, "-", "import.bad_person", value=value)
+            self.add(path, "import.control_character", char=char)
+        else:
+            self.rule(path, person_ref, value)
 
     def text(self, path: str, value: str, limit: int) -> None:
         """Free text of a backup. (The import's text checks cover the programme's.)"""
         if len(value) > limit:
-            self.add(path, "-", "import.too_long", length=len(value), limit=limit)
+            self.add(path, "import.too_long", length=len(value), limit=limit)
         elif char := control_character(value):
-            self.add(path, "-", "import.control_character", char=char)
+            self.add(path, "import.control_character", char=char)
 
     def one_of(self, path: str, value: str, allowed: tuple[str, ...]) -> None:
         if value not in allowed:
-            self.add(path, "-", "restore.not_one_of", value=value, allowed=", ".join(allowed))
+            self.add(path, "restore.not_one_of", value=value, allowed=", ".join(allowed))
 
     def day(self, path: str, value: str) -> None:
         try:
@@ -322,16 +328,16 @@ class _Values:
         except ValueError:
             ok = False
         if not ok:
-            self.add(path, "-", "restore.bad_day", value=value)
+            self.add(path, "restore.bad_day", value=value)
 
     def period(self, path: str, value: str) -> None:
         if not PERIOD.match(value) or int(value[:4]) < 1900:
-            self.add(path, "-", "restore.bad_period", value=value)
+            self.add(path, "restore.bad_period", value=value)
 
     def at_least(self, path: str, value: int | None, least: int) -> bool:
         """At least `least`, and no more than the database's integers hold."""
         if value is not None and not least <= value <= INT_MAX:
-            self.add(path, "-", "restore.out_of_range", value=value)
+            self.add(path, "restore.out_of_range", value=value)
             return False
         return True
 
@@ -339,24 +345,22 @@ class _Values:
         for j, u in enumerate(measure.updates or []):
             at = f"{path}.updates[{j}]"
             if u.id is None and need_ids:
-                self.add(f"{at}.id", "id", "import.required")
+                self.add(f"{at}.id", "import.required")
             elif u.id is not None and self.at_least(f"{at}.id", u.id, 1):
                 if u.id in self.seen_updates:
                     first = self.seen_updates[u.id]
-                    self.add(f"{at}.id", "id", "restore.duplicate", id=u.id, first=first)
+                    self.add(f"{at}.id", "restore.duplicate", id=u.id, first=first)
                 else:
                     self.seen_updates[u.id] = f"{at}.id"
             if u.status not in STATUS_CODES:
-                self.add(
-                    f"{at}.status", "status", "restore.bad_status", value=u.status,
+                self.add(f"{at}.status", "restore.bad_status", value=u.status,
                     statuses=", ".join(STATUS_CODES),
                 )  # fmt: skip
             if u.progress is not None and not 0 <= u.progress <= 100:
-                self.add(f"{at}.progress", "progress", "restore.bad_progress", value=u.progress)
+                self.add(f"{at}.progress", "restore.bad_progress", value=u.progress)
             self.text(f"{at}.note", u.note, NOTE_LIMIT)
             self.person(f"{at}.author", u.author)
-            if not CODE.match(u.source):
-                self.add(f"{at}.source", "source", "import.bad_id", value=u.source)
+            self.rule(f"{at}.source", code, u.source)
             self.person(f"{at}.withdrawn_by", u.withdrawn_by, required=u.withdrawn_at is not None)
 
     def bot_state(self, last_update: int) -> None:
@@ -364,7 +368,7 @@ class _Values:
         if doc.digibot_export >= 2:
             for section in BOT_STATE:
                 if getattr(doc, section) is None:
-                    self.add(section, section, "import.required")
+                    self.add(section, "import.required")
         for section, table in STATE_TABLES.items():
             for names in _unique_keys(table):
                 self.unique(section, names, key=str)
@@ -378,7 +382,7 @@ class _Values:
             for name in ("cutoff_update_id", "baseline_update_id"):
                 value = getattr(run, name)
                 if self.at_least(f"{at}.{name}", value, 0) and (value or 0) > last_update:
-                    self.add(f"{at}.{name}", name, "restore.unknown_update", value=value)
+                    self.add(f"{at}.{name}", "restore.unknown_update", value=value)
             for name in ("channel", "claimed_by", "main_id"):
                 self.text(f"{at}.{name}", getattr(run, name) or "", 300)
             parts = self.data["summary_runs"][i]["parts"]
@@ -392,9 +396,8 @@ class _Values:
             self.person(f"{at}.person_ref", reminder.person_ref)
             self.day(f"{at}.day", reminder.day)
             self.period(f"{at}.period", reminder.period)
-            for code in reminder.measures.split(","):
-                if not CODE.match(code):
-                    self.add(f"{at}.measures", "measures", "import.bad_id", value=code)
+            for measure_id in reminder.measures.split(","):
+                self.rule(f"{at}.measures", code, measure_id)
         for i, talk in enumerate(doc.conversations or []):
             at = f"conversations[{i}]"
             self.one_of(f"{at}.platform", talk.platform, PLATFORMS)
@@ -408,4 +411,4 @@ class _Values:
             except ValueError:
                 reference = None
             if not isinstance(reference, dict):
-                self.add(f"{at}.reference", "reference", "restore.bad_reference")
+                self.add(f"{at}.reference", "restore.bad_reference")

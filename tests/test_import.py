@@ -250,6 +250,11 @@ BROKEN: dict[str, tuple[str, str | bytes, list[tuple[int, str]]]] = {
         RENAME_1_1_YAML + "    start: 2026-13\n",
         [(8, "start")],
     ),
+    "a date that does not exist": (
+        "nd.yaml",
+        RENAME_1_1_YAML + "    due: 2026-02-30\n",
+        [(8, "due")],
+    ),
     "due before start": (
         "s.yaml",
         RENAME_1_1_YAML + "    start: 2026-06\n    due: 2025-12\n",
@@ -364,6 +369,7 @@ def test_specific_problem_keys(tmp_path: Path) -> None:
         "missing owner": "import.required",
         "bad owner": "import.bad_person",
         "bad date": "import.bad_date",
+        "a date that does not exist": "import.bad_date",
         "due before start": "import.due_before_start",
         "maturity level 7": "import.bad_level",
         "yaml syntax": "import.yaml_syntax",
