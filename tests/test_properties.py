@@ -196,9 +196,8 @@ def test_the_fault_check_sees_a_fault(bot: ChatBot, faults: Faults, tmp_path: Pa
     reply = handle("show 1.1", Actor.from_ref(OWNER), replace(bot.ctx, engine=engine))
     engine.dispose()
     assert not reply.ok
-    assert [line.splitlines()[0] for line in faults.take()] == [
-        "ERROR storage.availability: database unavailable: unable to open database file"
-    ]
+    [line] = faults.take()
+    assert line.startswith("ERROR storage.availability: database unavailable: ")
 
 
 @given(
