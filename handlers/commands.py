@@ -13,10 +13,17 @@ from datetime import timedelta
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from handlers import auth
 from handlers import formatting as fmt
-from handlers import updates
 from handlers.context import Actor, Context
+from handlers.formatting import clip
 from handlers.replies import Heading, Hint, Items, Paragraph, Reply, error
+from handlers.state.labels import author_label, measure_line, status_of
+from handlers.state.lookup import not_found
+from handlers.state.reply import state_reply
+from handlers.state.stale import stale_reply
+from handlers.state.store import author_ref, earlier_delivery, store
+from handlers.state.values import check_values
 from handlers.summary_post import preview
 from handlers.vocabulary import (
     BY_CODE,
@@ -87,7 +94,7 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
             return error(ctx.t("form.chat_only", p=ctx.prefix))
         case "help":
             return help_reply(ctx)
-    return error(ctx.t("help.short", text=updates.clip(text), p=ctx.prefix))
+    return error(ctx.t("help.short", text=clip(text), p=ctx.prefix))
 
 
 def _first_delivery(ctx: Context, key: str) -> bool:
@@ -148,26 +155,24 @@ def _status(rest: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
     if args is None:
         return error(t("usage.status"), t("example.status", p=p))
     with session_scope(ctx.engine) as session:
-        if earlier := updates.earlier_delivery(session, key, ctx):
+        if earlier := earlier_delivery(session, key, ctx):
             return earlier
         measure = crud.find_measure(session, code=args.code)
         if measure is None:
-            return updates.not_found(session, args.code, ctx)
-        if not updates.may_update(session, measure, actor, ctx):
-            return updates.refusal(session, measure, ctx)
+            return not_found(session, args.code, ctx)
+        if not auth.may_act(session, measure, actor, ctx):
+            return auth.refusal(session, measure, ctx)
         status = parse_status(args.status_word)
         if status is None:
             words = ", ".join(status_words())
             return error(
-                t("status.unknown", word=updates.clip(args.status_word), words=words),
+                t("status.unknown", word=clip(args.status_word), words=words),
                 t("example.status", p=p),
             )
-        progress, problems = updates.check_values(
-            measure, status, args.progress_text, args.note, ctx
-        )
+        progress, problems = check_values(measure, status, args.progress_text, args.note, ctx)
         if problems:
             return error(problems[0].message, problems[0].hint)
-        return updates.store(
+        return store(
             session, measure, actor, ctx, status=status, progress=progress, note=args.note, key=key
         )
 
@@ -178,7 +183,7 @@ def _status(rest: str, actor: Actor, ctx: Context, key: str | None) -> Reply:
 def _lookup(rest: str, ctx: Context, example: str) -> tuple[str | None, Reply | None]:
     words = rest.split()
     if len(words) != 1:
-        intro = ctx.t("usage.show") if not words else ctx.t("usage.extra", text=updates.clip(rest))
+        intro = ctx.t("usage.show") if not words else ctx.t("usage.extra", text=clip(rest))
         return None, error(intro, ctx.t(example, p=ctx.prefix))
     return words[0], None
 
@@ -190,8 +195,8 @@ def _show(rest: str, ctx: Context) -> Reply:
     with session_scope(ctx.engine) as session:
         measure = crud.find_measure(session, code=code)
         if measure is None:
-            return updates.not_found(session, code, ctx)
-        return updates.state_reply(session, measure, ctx, full=True)
+            return not_found(session, code, ctx)
+        return state_reply(session, measure, ctx, full=True)
 
 
 # --- history ---
@@ -205,7 +210,7 @@ def _history(rest: str, ctx: Context) -> Reply:
     with session_scope(ctx.engine) as session:
         measure = crud.find_measure(session, code=code)
         if measure is None:
-            return updates.not_found(session, code, ctx)
+            return not_found(session, code, ctx)
         rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
         if not rows:
             return Reply((Paragraph(t("history.empty", id=measure.code)),))
@@ -226,7 +231,7 @@ def _history_line(session: Session, update: StatusUpdate, ctx: Context) -> str:
     ]
     if update.progress is not None:
         parts.append(fmt.progress(lang, update.progress))
-    line = " ".join(parts) + f" — {updates.author_label(session, update.author)}"
+    line = " ".join(parts) + f" — {author_label(session, update.author)}"
     if update.note:
         line += f": {update.note}"
     if update.withdrawn_at:
@@ -241,7 +246,7 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
     t = ctx.t
     words = rest.split()
     if len(words) > 1:
-        return error(t("usage.extra", text=updates.clip(rest)), t("help.list", p=ctx.prefix))
+        return error(t("usage.extra", text=clip(rest)), t("help.list", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
         themes = sorted(crud.themes(session), key=lambda th: crud.natural_key(th.code))
         wanted_status: Status | None = None
@@ -277,7 +282,7 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
             return error(
                 t(
                     "list.unknown_filter",
-                    word=updates.clip(words[0]),
+                    word=clip(words[0]),
                     themes=", ".join(th.code for th in themes) or "—",
                     words=", ".join(status_words()),
                 ),
@@ -285,16 +290,12 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
             )
         current = crud.current_updates(session, measure_ids=[m.id for m in measures])
         if wanted_status:
-            measures = [
-                m for m in measures if updates.status_of(current.get(m.id)) == wanted_status
-            ]
+            measures = [m for m in measures if status_of(current.get(m.id)) == wanted_status]
         roles = crud.roles_of(session, measure_ids=[m.id for m in measures])
     if not measures:
         return Reply((Paragraph(t(empty)),))
     measures.sort(key=lambda m: crud.natural_key(m.code))
-    lines = tuple(
-        updates.measure_line(m, current.get(m.id), roles[m.id].owner, ctx) for m in measures
-    )
+    lines = tuple(measure_line(m, current.get(m.id), roles[m.id].owner, ctx) for m in measures)
     return Reply((Heading(t(title, count=len(measures), **title_args)), Items(lines)))
 
 
@@ -304,11 +305,11 @@ def _list(rest: str, actor: Actor, ctx: Context) -> Reply:
 def _stale(rest: str, actor: Actor, ctx: Context) -> Reply:
     t = ctx.t
     if rest.strip():
-        return error(t("usage.extra", text=updates.clip(rest)), t("help.stale", p=ctx.prefix))
+        return error(t("usage.extra", text=clip(rest)), t("help.stale", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
-        if not updates.is_coordinator(session, actor, ctx):
+        if not auth.is_coordinator(session, actor, ctx):
             return error(t("stale.refused"), t("help.list", p=ctx.prefix))
-        return updates.stale_reply(session, ctx)
+        return stale_reply(session, ctx)
 
 
 # --- summary ---
@@ -321,7 +322,7 @@ def _summary(text: str, actor: Actor, ctx: Context) -> Reply:
     if parsed is None:
         return error(t("summary.usage"), t("summary.example", p=p))
     with session_scope(ctx.engine) as session:
-        if not updates.is_coordinator(session, actor, ctx):
+        if not auth.is_coordinator(session, actor, ctx):
             return error(t("summary.refused"))
     if parsed[0] == "post":
         return error(t("summary.post_elsewhere", p=p))
@@ -336,13 +337,13 @@ def _undo(rest: str, actor: Actor, ctx: Context) -> Reply:
     t = ctx.t
     words = rest.split()
     if len(words) > 1:
-        return error(t("usage.extra", text=updates.clip(rest)), t("example.undo", p=ctx.prefix))
+        return error(t("usage.extra", text=clip(rest)), t("example.undo", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
         measure = None
         if words:
             measure = crud.find_measure(session, code=words[0])
             if measure is None:
-                return updates.not_found(session, words[0], ctx)
+                return not_found(session, words[0], ctx)
         now = ctx.now()
         update = crud.latest_own_update(
             session,
@@ -356,7 +357,7 @@ def _undo(rest: str, actor: Actor, ctx: Context) -> Reply:
                     t("undo.nothing_measure", id=measure.code), t("example.undo", p=ctx.prefix)
                 )
             return error(t("undo.nothing"), t("example.undo", p=ctx.prefix))
-        crud.withdraw(session, update=update, by=updates.author_ref(session, actor), at=now)
+        crud.withdraw(session, update=update, by=author_ref(session, actor), at=now)
         measure = session.get(Measure, update.measure_id)
         done = t(
             "undo.done",
@@ -364,5 +365,5 @@ def _undo(rest: str, actor: Actor, ctx: Context) -> Reply:
             id=measure.code,
             status=t(f"status.{update.status}"),
         )
-        state = updates.state_reply(session, measure, ctx, intro=t("undo.now"))
+        state = state_reply(session, measure, ctx, intro=t("undo.now"))
     return Reply((Paragraph(done),) + state.blocks)

@@ -16,13 +16,14 @@ from typing import Any, Literal, Protocol
 from sqlmodel import Session
 
 from handlers import formatting as fmt
+from handlers.auth import is_coordinator
 from handlers.chart import status_chart
 from handlers.context import Actor, Context
 from handlers.replies import Paragraph, Reply, error
 from handlers.schedule import period_of
+from handlers.state.reply import local_today
 from handlers.summary import Summary, build_summary
 from handlers.summary_report import summary_parts, title
-from handlers.updates import is_coordinator, local_today
 from storage import summary_runs
 from storage.db import session_scope
 from storage.models import SummaryRun
