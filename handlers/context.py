@@ -51,10 +51,8 @@ class Context:
     now: Callable[[], datetime] = utcnow
     claim_timeout: timedelta = timedelta(minutes=5)
     """A summary run not renewed for this long was left by a process that died."""
-    commands: tuple[str, ...] = (
-        "status", "show", "history", "list", "undo", "stale", "summary", "help",
-    )  # fmt: skip
-    """The commands this platform offers, in the order help lists them."""
+    forms: bool = False
+    """The platform has forms (Slack, Teams): it offers the `update` command."""
 
     @property
     def t(self) -> Messages:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.commands import parse_status_args
+from handlers.commands.status import parse_status_args
 from handlers.render_text import render_text
 from handlers.vocabulary import status_words
 from tests.conftest import OWNER, STRANGER, ChatBot

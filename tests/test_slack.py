@@ -392,6 +392,16 @@ def test_the_update_button_opens_the_form_on_that_measure(bot: Running) -> None:
     assert blocks["progress"]["element"]["initial_value"] == "40"
 
 
+def test_update_with_a_measure_opens_the_form_on_it(bot: Running) -> None:
+    bot.slack.command("status 1.1 on-track 40%", user=OWNER)
+    assert bot.slack.command("päivitä 1.1", user=OWNER).status_code == 200
+    [opened] = bot.standin.wait_for("views.open")
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["measure"]["element"]["initial_option"]["value"] == "1.1"
+    assert blocks["progress"]["element"]["initial_value"] == "40"
+
+
 def test_a_rate_limited_views_open_is_retried(bot: Running) -> None:
     bot.standin.fail("views.open", 429, retry_after=1)
     bot.slack.command("", user=OWNER)

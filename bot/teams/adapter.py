@@ -52,13 +52,13 @@ from starlette.routing import Route
 
 from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.teams import cards
-from handlers.commands import handle, wants_form
+from handlers.commands import handle
 from handlers.context import Actor, Context
+from handlers.effects import OpenForm, PostSummary
 from handlers.form import OPEN_FORM, Form, open_form, submit_form
 from handlers.render_text import render_text
-from handlers.replies import Action, Paragraph, Reply
-from handlers.summary_post import ChannelUnknown, post_command, post_refusal
-from handlers.vocabulary import parse_summary
+from handlers.replies import Action, Entry, Paragraph, Reply, error
+from handlers.summary_post import ChannelUnknown, post_command
 from storage import conversations
 from storage.db import session_scope
 
@@ -92,7 +92,7 @@ class TeamsBot:
             ),
             connection_manager=self.connections,
         )
-        self.ctx = replace(ctx, source=PLATFORM, prefix="")  # the form is in ctx.commands
+        self.ctx = replace(ctx, source=PLATFORM, prefix="", forms=True)
         self.publisher = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
         self._register()
@@ -254,24 +254,22 @@ class TeamsBot:
             await self.remember(context)
             text = _strip_prefix(context.activity.text or "")
             actor = await self.actor(context)
-            if wants_form(text):
-                await self.reply(context, self._form_button())
-                return
-            if (summary := parse_summary(text)) and summary[0] == "post":
-                refusal = await asyncio.to_thread(post_refusal, actor, self.ctx, self.publisher)
-                if refusal:
-                    await self.reply(context, refusal)
-                    return
-                await context.send_activity(self.ctx.t("slack.posting"))
-                outcome = await asyncio.to_thread(
-                    post_command, actor, self.ctx, self.publisher, force=summary[1]
-                )
-                await self.reply(context, outcome)
-                return
             a = context.activity
             key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
-            reply = await asyncio.to_thread(handle, text, actor, self.ctx, idempotency_key=key)
-            await self.reply(context, reply)
+            result = await asyncio.to_thread(handle, text, actor, self.ctx, idempotency_key=key)
+            match result:
+                case OpenForm(measure=measure):
+                    await self.reply(context, self._form_button(measure))
+                case PostSummary(force=force) if self.publisher is None:
+                    await self.reply(context, error(self.ctx.t("summary.no_channel")))
+                case PostSummary(force=force):
+                    await context.send_activity(self.ctx.t("slack.posting"))
+                    outcome = await asyncio.to_thread(
+                        post_command, actor, self.ctx, self.publisher, force=force
+                    )
+                    await self.reply(context, outcome)
+                case _:
+                    await self.reply(context, result)
 
         @app.error
         async def failed(context: TurnContext, error: Exception) -> None:
@@ -285,11 +283,12 @@ class TeamsBot:
     def _help(self) -> Reply:
         return handle("help", Actor(), self.ctx)
 
-    def _form_button(self) -> Reply:
+    def _form_button(self, measure: str | None = None) -> Reply:
+        """Teams opens a dialog from a button: the form is offered with one."""
         t = self.ctx.t
-        from handlers.replies import Entry
-
-        return Reply((Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM)),))
+        return Reply(
+            (Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM, measure or "")),)
+        )
 
     def _dialog(self, form: Form, *, form_id: str, problems=(), values=None) -> dict:
         content = cards.form_card(
