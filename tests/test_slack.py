@@ -502,6 +502,13 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path) -> None:
 # --- the summary from chat ---
 
 
+def test_summary_post_without_a_leadership_channel_says_what_to_set(bot: Running) -> None:
+    answer = text_of(bot.slack.command("summary post", user=COORDINATOR))
+    assert "No leadership channel is set" in answer
+    assert "for coordinators" in text_of(bot.slack.command("summary post", user=OWNER))
+    assert bot.standin.called("chat.postMessage") == []
+
+
 def test_coordinators_preview_and_post_the_summary_from_slack(
     programme, standin: SlackStandIn
 ) -> None:
