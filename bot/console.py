@@ -7,7 +7,9 @@ from typing import TextIO
 
 from handlers.commands import handle
 from handlers.context import Actor, Context
+from handlers.effects import OpenForm, PostSummary
 from handlers.render_text import render_text
+from handlers.replies import Reply, error
 
 PREFIX = "/digi"
 QUIT_WORDS = {"exit", "quit", "lopeta"}
@@ -20,8 +22,19 @@ def strip_prefix(line: str) -> str:
     return rest.strip() if head.lower() == PREFIX else text
 
 
+def respond(text: str, actor: Actor, ctx: Context, *, key: str | None = None) -> Reply:
+    """The command's reply; what only a chat platform can do is explained instead."""
+    match handle(text, actor, ctx, idempotency_key=key):
+        case PostSummary():
+            return error(ctx.t("summary.post_elsewhere", p=ctx.prefix))
+        case OpenForm():  # not offered here (no forms): kept for completeness
+            return error(ctx.t("form.chat_only", p=ctx.prefix))
+        case reply:
+            return reply
+
+
 def answer(line: str, actor: Actor, ctx: Context) -> str:
-    return render_text(handle(strip_prefix(line), actor, ctx))
+    return render_text(respond(strip_prefix(line), actor, ctx))
 
 
 def run(

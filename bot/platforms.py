@@ -22,14 +22,13 @@ def context(
     settings: Settings, engine: Engine, *, source: str, coordinators: frozenset[str] = frozenset()
 ) -> Context:
     """The handlers' context for a platform; chat platforms also offer the form."""
-    forms = () if source == "console" else ("update",)
     return Context(
         engine=engine,
         language=settings.digibot_language,
         timezone=settings.timezone,
         coordinators=frozenset(settings.digibot_coordinators) | coordinators,
         source=source,
-        commands=(*forms, *Context.commands),
+        forms=source != "console",
         claim_timeout=timedelta(seconds=settings.digibot_claim_timeout),
         schedule=settings.calendar,
     )

@@ -54,10 +54,8 @@ class Context:
     """A summary run not renewed for this long was left by a process that died."""
     schedule: Calendar = field(default_factory=Calendar)
     """The configured summary dates: which summary a hand post is."""
-    commands: tuple[str, ...] = (
-        "status", "show", "history", "list", "undo", "stale", "summary", "help",
-    )  # fmt: skip
-    """The commands this platform offers, in the order help lists them."""
+    forms: bool = False
+    """The platform has forms (Slack, Teams): it offers the `update` command."""
 
     @property
     def t(self) -> Messages:

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 
+from handlers import auth, log_context
 from handlers import formatting as fmt
-from handlers import log_context, updates
 from handlers.context import Actor, Context
 from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply, error
-from handlers.updates import Problem
+from handlers.state.labels import measure_line
+from handlers.state.stale import stale_lines
+from handlers.state.store import earlier_delivery, store
+from handlers.state.values import Problem, check_values
 from handlers.vocabulary import BY_CODE, STATUSES
 from storage import crud
 from storage.db import session_scope
@@ -59,7 +62,7 @@ def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) ->
 
 def _open(actor: Actor, ctx: Context, measure_code: str | None) -> Form | Reply:
     with session_scope(ctx.engine) as session:
-        coordinator = updates.is_coordinator(session, actor, ctx)
+        coordinator = auth.is_coordinator(session, actor, ctx)
         ids = None if coordinator else crud.measure_ids_of(session, refs=actor.refs)
         measures = crud.measures(session, ids=ids) if ids is None or ids else []
         if not measures:
@@ -133,21 +136,21 @@ def _submit(
     if refused:
         return refused
     with session_scope(ctx.engine) as session:
-        if earlier := updates.earlier_delivery(session, key, ctx):
+        if earlier := earlier_delivery(session, key, ctx):
             return earlier
         measure = crud.find_measure(session, code=measure_code) if measure_code else None
         if measure is None:
             return [Problem("measure", t("form.pick_measure"))]
-        if not updates.may_update(session, measure, actor, ctx):
-            return [Problem("measure", updates.refusal(session, measure, ctx).blocks[0].text)]
+        if not auth.may_act(session, measure, actor, ctx):
+            return [Problem("measure", auth.refusal(session, measure, ctx).blocks[0].text)]
         status = BY_CODE.get(status_code or "")
         if status is None:
             return [Problem("status", t("form.pick_status"))]
         text = progress if progress and progress.strip() else None
-        value, problems = updates.check_values(measure, status, text, note, ctx)
+        value, problems = check_values(measure, status, text, note, ctx)
         if problems:
             return problems
-        return updates.store(
+        return store(
             session, measure, actor, ctx, status=status, progress=value, note=note, key=key
         )
 
@@ -162,7 +165,7 @@ def home(actor: Actor, ctx: Context) -> Reply:
         blocks: list = [Heading(t("home.title"))]
         for m in measures:
             update = current.get(m.id)
-            line = updates.measure_line(m, update, None, ctx).rsplit(" — ", 1)[0]
+            line = measure_line(m, update, None, ctx).rsplit(" — ", 1)[0]
             if update:
                 line += " — " + t(
                     "home.updated", time=fmt.moment(ctx.language, update.created_at, ctx.timezone)
@@ -172,8 +175,8 @@ def home(actor: Actor, ctx: Context) -> Reply:
             blocks.append(Entry(line, Action(t("home.update"), OPEN_FORM, m.code)))
         if not measures:
             blocks.append(Paragraph(t("list.empty_mine")))
-        if updates.is_coordinator(session, actor, ctx):
-            lines = updates.stale_lines(session, ctx)
+        if auth.is_coordinator(session, actor, ctx):
+            lines = stale_lines(session, ctx)
             blocks.append(Heading(t("stale.title", count=len(lines))))
             blocks.append(Items(lines) if lines else Paragraph(t("stale.none")))
         blocks.append(Hint(t("home.hint", p=ctx.prefix)))

@@ -65,3 +65,9 @@ def number(language: Language, value: int) -> str:
 
 def euros(language: Language, amount: int) -> str:
     return f"{number(language, amount)} €" if language == "fi" else f"€{number(language, amount)}"
+
+
+def clip(text: str, limit: int = 60) -> str:
+    """User text echoed in an error: short, on one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -73,6 +73,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Komennot käyvät suomeksi ja englanniksi (tila = status, näytä = show …).",
         "en": "Commands work in English and Finnish (status = tila, show = näytä …).",
     },
+    "hint.status": {"fi": "tila 1.1 aikataulussa 40 %", "en": "status 1.1 on-track 40%"},
+    "hint.show": {"fi": "näytä 1.1", "en": "show 1.1"},
+    "hint.list": {"fi": "lista omat", "en": "list mine"},
+    "hint.help": {"fi": "ohje", "en": "help"},
     "help.short": {
         "fi": "En tunnista komentoa ”{text}”. Esimerkki: {p}tila 1.1 aikataulussa 40 % "
         "Pilotti käynnissä. Kaikki komennot: {p}ohje",

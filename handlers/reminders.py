@@ -15,7 +15,7 @@ from handlers.context import Context
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Heading, Hint, Paragraph, Reply
 from handlers.schedule import SummarySlot, scheduled_key
-from handlers.updates import stale_measures
+from handlers.state.stale import stale_measures
 from storage import crud, summary_runs
 from storage.db import session_scope
 from storage.models import Measure

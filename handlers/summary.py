@@ -11,7 +11,8 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers.context import Context
-from handlers.updates import is_overdue, local_today, person_label, status_of
+from handlers.state.labels import person_label, status_of
+from handlers.state.reply import is_overdue, local_today
 from handlers.vocabulary import STATUSES, Status
 from storage import crud
 from storage.dates import first_day, last_day

@@ -23,9 +23,9 @@ from handlers.chart import status_chart
 from handlers.context import Actor, Context
 from handlers.replies import Hint, Paragraph, Reply, error
 from handlers.schedule import SummaryKey, half_year, hand_post_key, next_summary
+from handlers.state.reply import local_today
 from handlers.summary import Summary, build_summary
 from handlers.summary_report import summary_parts, title
-from handlers.updates import is_coordinator, local_today
 from storage import summary_runs
 from storage.db import session_scope
 from storage.models import SummaryRun
@@ -220,15 +220,7 @@ def _notes(run: SummaryRun, ctx: Context) -> tuple[Hint, ...]:
     return tuple(notes)
 
 
-def post_refusal(actor: Actor, ctx: Context, publisher: Publisher | None) -> Reply | None:
-    """Why this user cannot post the summary from chat, if they cannot."""
-    with session_scope(ctx.engine) as session:
-        if not is_coordinator(session, actor, ctx):
-            return error(ctx.t("summary.refused"))
-    return None if publisher else error(ctx.t("summary.no_channel"))
-
-
 def post_command(actor: Actor, ctx: Context, publisher: Publisher, *, force: bool) -> Reply:
-    """`summary post` from chat, once `post_refusal` has said yes."""
+    """`summary post` from chat: the command has checked the coordinator and the channel."""
     outcome = post(ctx, publisher, force=force, trigger="chat", requested_by=actor.author)
     return outcome_reply(outcome, ctx)

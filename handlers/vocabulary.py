@@ -1,4 +1,5 @@
-"""The status vocabulary and the keyword matching that commands share."""
+"""The status vocabulary and the keyword matching that commands share (the commands' own
+words are declared with each command: handlers/commands/)."""
 
 from __future__ import annotations
 
@@ -43,47 +44,4 @@ def status_words() -> list[str]:
     return [word for status in STATUSES for word in status.words]
 
 
-@dataclass(frozen=True)
-class Command:
-    name: str
-    words: tuple[str, ...]
-
-
-COMMANDS: tuple[Command, ...] = (
-    Command("update", ("update", "päivitä")),
-    Command("status", ("status", "tila")),
-    Command("show", ("show", "näytä")),
-    Command("history", ("history", "historia")),
-    Command("list", ("list", "lista")),
-    Command("undo", ("undo", "peru")),
-    Command("stale", ("stale", "päivittämättä")),
-    Command("summary", ("summary", "yhteenveto", "katsaus")),
-    Command("help", ("help", "ohje", "?")),
-)
-_COMMAND_BY_WORD = {fold(word): command.name for command in COMMANDS for word in command.words}
-
 LIST_MINE_WORDS = frozenset({"mine", "omat", "my", "own"})
-
-
-def parse_command(word: str) -> str | None:
-    return _COMMAND_BY_WORD.get(fold(word))
-
-
-SUMMARY_ACTIONS = {
-    fold(word): action
-    for action, words in (("preview", ("preview", "esikatselu")), ("post", ("post", "julkaise")))
-    for word in words
-}
-FORCE_WORDS = frozenset({"--force", "force", "uudelleen"})
-
-
-def parse_summary(text: str) -> tuple[str, bool] | None:
-    """`summary preview` or `summary post [--force]` (in either language); None otherwise."""
-    words = [fold(w) for w in text.split()]
-    if len(words) < 2 or parse_command(words[0]) != "summary":
-        return None
-    action = SUMMARY_ACTIONS.get(words[1])
-    rest = set(words[2:])
-    if action is None or not rest <= FORCE_WORDS or (rest and action != "post"):
-        return None
-    return action, bool(rest)

@@ -51,7 +51,7 @@ from storage.text import control_character
 STATUS_CODES = ("not_started", "on_track", "at_risk", "delayed", "done", "postponed")
 """What an update's status may be: the chat's vocabulary (handlers.vocabulary)."""
 NOTE_LIMIT = 3000
-"""The longest note the chat accepts (handlers.updates)."""
+"""The longest note the chat accepts (handlers/state/values.py)."""
 TRIGGERS = ("schedule", "chat", "cli")
 KINDS = ("personal", "channel", "groupChat")
 PLATFORMS = ("slack", "teams")

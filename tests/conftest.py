@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from handlers.commands import handle
+from bot.console import respond
 from handlers.context import Actor, Context
 from handlers.render_text import render_text
 from handlers.replies import Reply
@@ -132,7 +132,7 @@ class ChatBot:
     replies: deque[Reply] = field(default_factory=deque)
 
     def push(self, text: str, *, as_: str = OWNER, key: str | None = None) -> Reply:
-        reply = handle(text, Actor.from_ref(as_), self.ctx, idempotency_key=key)
+        reply = respond(text, Actor.from_ref(as_), self.ctx, key=key)
         self.replies.append(reply)
         return reply
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bot import console
-from handlers.commands import handle, parse_status_args
+from handlers.commands import handle
+from handlers.commands.status import parse_status_args
 from handlers.context import Actor
 from handlers.render_text import render_text
 from handlers.vocabulary import status_words

@@ -392,6 +392,16 @@ def test_the_update_button_opens_the_form_on_that_measure(bot: Running) -> None:
     assert blocks["progress"]["element"]["initial_value"] == "40"
 
 
+def test_update_with_a_measure_opens_the_form_on_it(bot: Running) -> None:
+    bot.slack.command("status 1.1 on-track 40%", user=OWNER)
+    assert bot.slack.command("päivitä 1.1", user=OWNER).status_code == 200
+    [opened] = bot.standin.wait_for("views.open")
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["measure"]["element"]["initial_option"]["value"] == "1.1"
+    assert blocks["progress"]["element"]["initial_value"] == "40"
+
+
 def test_a_rate_limited_views_open_is_retried(bot: Running) -> None:
     bot.standin.fail("views.open", 429, retry_after=1)
     bot.slack.command("", user=OWNER)
@@ -490,6 +500,13 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path) -> None:
 
 
 # --- the summary from chat ---
+
+
+def test_summary_post_without_a_leadership_channel_says_what_to_set(bot: Running) -> None:
+    answer = text_of(bot.slack.command("summary post", user=COORDINATOR))
+    assert "No leadership channel is set" in answer
+    assert "for coordinators" in text_of(bot.slack.command("summary post", user=OWNER))
+    assert bot.standin.called("chat.postMessage") == []
 
 
 def test_coordinators_preview_and_post_the_summary_from_slack(

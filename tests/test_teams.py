@@ -310,6 +310,28 @@ def test_the_update_dialog_invalid_then_valid_then_submitted_twice(teams: Runnin
     assert count_updates(teams.engine) == 1
 
 
+def _walk(node: object) -> Iterator[dict]:
+    """Every object in a JSON document."""
+    if isinstance(node, dict):
+        yield node
+        node = list(node.values())
+    if isinstance(node, list):
+        for child in node:
+            yield from _walk(child)
+
+
+def test_update_with_a_measure_offers_the_dialog_on_it(teams: Running) -> None:
+    teams.say("status 1.1 on-track 40%")
+    teams.connector.sent.clear()
+    teams.say("update 1.1")
+    [offer] = teams.connector.activities()
+    [data] = [a["data"] for a in _walk(offer["body"]) if a.get("type") == "Action.Submit"]
+    assert data["measure"] == "1.1"
+    fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", data))
+    form = fetched.json()["task"]["value"]["card"]["content"]
+    assert form["body"][0]["value"] == "1.1" and form["body"][2]["value"] == 40
+
+
 def test_a_refused_dialog_resubmitted_keeps_the_progress_typed(teams: Running) -> None:
     fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
     form = fetched.json()["task"]["value"]["card"]["content"]
@@ -464,6 +486,30 @@ def test_the_summary_is_posted_once_into_the_channel_and_its_thread(teams: Runni
     assert '"type": "Image"' in texts(thread[-1])  # the chart, in the thread
     assert post(ctx, publisher, trigger="cli", requested_by="cli").state == "already"
     assert len(teams.connector.activities()) == len(sent)
+
+
+def test_coordinators_post_the_summary_from_a_teams_chat_and_others_cannot(
+    teams: Running,
+) -> None:
+    teams.say("summary post", COORDINATOR)
+    assert "No leadership channel" in texts(teams.connector.wait(1)[0])
+    teams.send(channel_message(teams.connector.url, COORDINATOR, "help"))  # the channel is seen
+    teams.bot.publisher = TeamsPublisher(teams.bot, CHANNEL)
+    teams.connector.sent.clear()
+
+    teams.say("summary post", OWNER)
+    assert "for coordinators" in texts(teams.connector.wait(1)[0])
+    teams.connector.sent.clear()
+
+    teams.say("yhteenveto julkaise", COORDINATOR)
+    sent = teams.connector.activities()
+    posted = [s for s in sent if s["conversation"].startswith(CHANNEL)]
+    told = [texts(s) for s in sent if not s["conversation"].startswith(CHANNEL)]
+    assert posted and "progress report" in texts(posted[0])
+    assert "Posting the summary" in told[0] and "is posted to" in told[-1]
+    teams.connector.sent.clear()
+    teams.say("summary post", COORDINATOR)
+    assert "was already posted" in texts(teams.connector.activities()[-1])
 
 
 def test_a_300_measure_summary_fits_in_cards_within_the_size_limit(big) -> None:

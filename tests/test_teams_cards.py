@@ -27,8 +27,8 @@ from handlers.replies import (
     Table,
 )
 from handlers.schedule import summary_slots
+from handlers.state.values import Problem
 from handlers.summary_post import preview
-from handlers.updates import Problem
 from storage import crud
 from storage.db import session_scope
 from tests.adaptive_cards import assert_valid, problems

@@ -8,7 +8,7 @@ from bot.slack.blocks import plain, render_view_blocks
 from handlers.form import Form, Option
 from handlers.messages import Messages
 from handlers.replies import Reply
-from handlers.updates import NOTE_LIMIT
+from handlers.state.values import NOTE_LIMIT
 
 FORM_CALLBACK = "digi_update_form"
 TITLE = 24  # modal title, submit and close labels

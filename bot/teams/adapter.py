@@ -5,7 +5,9 @@ Incoming requests are JWT-validated by the SDK's per-route decorator (app id, se
 tenant from CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*), once we have refused tokens that
 cannot be Microsoft's; anonymous requests are refused unless ANONYMOUS_ALLOWED is set, which
 is for local testing only. Only then is the body read, with a cap, and checked to be an
-activity."""
+activity. What each kind of activity does is in bot/teams/listeners/, one module a kind, as
+for Slack; this module holds what they share (who is asking, remembering the conversation,
+sending cards) and speaking unprompted (summaries and reminders)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -51,14 +52,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
-from bot.teams import cards
-from handlers.commands import handle, wants_form
+from bot.teams import cards, listeners
 from handlers.context import Actor, Context
-from handlers.form import OPEN_FORM, Form, open_form, submit_form
-from handlers.render_text import render_text
-from handlers.replies import Action, Paragraph, Reply
-from handlers.summary_post import ChannelUnknown, post_command, post_refusal
-from handlers.vocabulary import parse_summary
+from handlers.replies import Reply
+from handlers.summary_post import ChannelUnknown
 from storage import conversations
 from storage.db import session_scope
 
@@ -82,6 +79,8 @@ def connection_manager(env: Mapping[str, str]) -> ConnectionManager:
 
 
 class TeamsBot:
+    PLATFORM = PLATFORM
+
     def __init__(self, ctx: Context, *, env: Mapping[str, str] | None = None) -> None:
         self.connections = connection_manager(os.environ if env is None else env)
         self.auth_config = self.connections.get_default_connection_configuration()
@@ -92,10 +91,10 @@ class TeamsBot:
             ),
             connection_manager=self.connections,
         )
-        self.ctx = replace(ctx, source=PLATFORM, prefix="")  # the form is in ctx.commands
+        self.ctx = replace(ctx, source=PLATFORM, prefix="", forms=True)
         self.publisher = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
-        self._register()
+        listeners.register(self.app, self)
 
     # --- HTTP ---
 
@@ -193,118 +192,6 @@ class TeamsBot:
             )
         )
 
-    # --- the turns ---
-
-    def _register(self) -> None:
-        app = self.app
-
-        @app.conversation_update("membersAdded")
-        async def added(context: TurnContext, state: TurnState) -> None:
-            a = context.activity
-            if any(m.id == a.recipient.id for m in a.members_added or []):
-                await self.remember(context)
-                await self.reply(context, self._help())
-
-        @app.installation_update()
-        async def installed(context: TurnContext, state: TurnState) -> None:
-            if (context.activity.action or "").startswith("add"):
-                await self.remember(context)
-            else:
-                await asyncio.to_thread(self._forget, context.activity.conversation.id)
-
-        @app.invoke("task/fetch")
-        async def fetch(context: TurnContext, state: TurnState) -> None:
-            data = (context.activity.value or {}).get("data") or {}
-            actor = await self.actor(context)
-            form = await asyncio.to_thread(
-                open_form, actor, self.ctx, measure_code=data.get("measure")
-            )
-            if isinstance(form, Reply):
-                await self.invoke_response(context, _task_message(form))
-                return
-            await self.invoke_response(context, self._dialog(form, form_id=uuid.uuid4().hex))
-
-        @app.invoke("task/submit")
-        async def submitted(context: TurnContext, state: TurnState) -> None:
-            data = (context.activity.value or {}).get("data") or {}
-            actor = await self.actor(context)
-            values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
-            a = context.activity
-            key = f"teams:form:{data.get('form') or f'{a.conversation.id}:{a.id}'}"
-            result = await asyncio.to_thread(
-                submit_form, actor, self.ctx, measure_code=values["measure"],
-                status_code=values["status"], progress=values["progress"],
-                note=values["note"] or "", key=key,
-            )  # fmt: skip
-            if isinstance(result, list):
-                form = await asyncio.to_thread(open_form, actor, self.ctx)
-                if isinstance(form, Reply):
-                    await self.invoke_response(context, _task_message(form))
-                    return
-                body = self._dialog(
-                    form,
-                    form_id=data.get("form") or uuid.uuid4().hex,
-                    problems=result,
-                    values=values,
-                )
-                await self.invoke_response(context, body)
-                return
-            await self.invoke_response(context, _task_message(result))
-
-        @app.message()
-        async def message(context: TurnContext, state: TurnState) -> None:
-            await self.remember(context)
-            text = _strip_prefix(context.activity.text or "")
-            actor = await self.actor(context)
-            if wants_form(text):
-                await self.reply(context, self._form_button())
-                return
-            if (summary := parse_summary(text)) and summary[0] == "post":
-                refusal = await asyncio.to_thread(post_refusal, actor, self.ctx, self.publisher)
-                if refusal:
-                    await self.reply(context, refusal)
-                    return
-                await context.send_activity(self.ctx.t("slack.posting"))
-                outcome = await asyncio.to_thread(
-                    post_command, actor, self.ctx, self.publisher, force=summary[1]
-                )
-                await self.reply(context, outcome)
-                return
-            a = context.activity
-            key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
-            reply = await asyncio.to_thread(handle, text, actor, self.ctx, idempotency_key=key)
-            await self.reply(context, reply)
-
-        @app.error
-        async def failed(context: TurnContext, error: Exception) -> None:
-            log.exception("Teams turn failed", exc_info=error)
-            await context.send_activity(self.ctx.t("internal.error"))
-
-    def _forget(self, conversation_id: str) -> None:
-        with session_scope(self.ctx.engine) as session:
-            conversations.forget(session, platform=PLATFORM, conversation_id=conversation_id)
-
-    def _help(self) -> Reply:
-        return handle("help", Actor(), self.ctx)
-
-    def _form_button(self) -> Reply:
-        t = self.ctx.t
-        from handlers.replies import Entry
-
-        return Reply((Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM)),))
-
-    def _dialog(self, form: Form, *, form_id: str, problems=(), values=None) -> dict:
-        content = cards.form_card(
-            form, self.ctx.t, form_id=form_id, problems=problems, values=values
-        )
-        attachment = {"contentType": cards.CARD_CONTENT, "content": content}
-        return {
-            "task": {
-                "type": "continue",
-                "value": {"title": self.ctx.t("form.title"), "card": attachment},
-            }
-        }
-
     # --- speaking unprompted (summaries and reminders) ---
 
     def claims(self) -> ClaimsIdentity:
@@ -366,24 +253,6 @@ def _not_an_activity(body: bytes) -> str | None:
     except ValidationError as invalid:
         return f"an invalid activity ({invalid.error_count()} errors)"
     return None
-
-
-def _strip_prefix(text: str) -> str:
-    text = " ".join(text.split())
-    head, _, rest = text.partition(" ")
-    return rest if head.lower() in ("/digi", "digi") else text
-
-
-def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return str(value).strip() or None
-
-
-def _task_message(reply: Reply) -> dict:
-    """A dialog that closes with a short message."""
-    first = next((b.text for b in reply.blocks if isinstance(b, Paragraph)), render_text(reply))
-    return {"task": {"type": "message", "value": first[:500]}}
 
 
 class TeamsPublisher:

@@ -26,7 +26,7 @@ from handlers.replies import (
     Reply,
     Table,
 )
-from handlers.updates import NOTE_LIMIT, Problem
+from handlers.state.values import NOTE_LIMIT, Problem
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"

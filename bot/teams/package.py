@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 
+from handlers.commands import COMMANDS
 from handlers.messages import Messages
 
 MANIFEST_VERSION = "1.17"
@@ -15,7 +16,6 @@ SCHEMA = (
     "MicrosoftTeams.schema.json"
 )
 ACCENT = "#1F4E79"
-COMMANDS = ("status", "show", "list", "history", "undo", "update", "stale", "summary", "help")
 # The pages `digibot serve` answers (bot/pages.py) that the manifest links to.
 PAGES = {"websiteUrl": "/about", "privacyUrl": "/privacy", "termsOfUseUrl": "/about#terms"}
 
@@ -39,8 +39,8 @@ def valid_host(value: str) -> bool:
 
 def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> dict:
     commands = [
-        {"title": t(f"teams.command.{name}"), "description": t(f"teams.command.{name}.help")}
-        for name in COMMANDS
+        {"title": t(command.menu), "description": t(f"{command.menu}.help")}
+        for command in COMMANDS  # Teams has forms: every command
     ]
     return {
         "$schema": SCHEMA,

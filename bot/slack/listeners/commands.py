@@ -1,5 +1,6 @@
 """`/digi`: acknowledged at once with the answer, or within Slack's 3 seconds with a
-"working on it" and the answer through `response_url`."""
+"working on it" and the answer through `response_url`. What the command asks beyond a
+reply (open the form, post the summary) is carried out here, the Slack way."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
-from handlers.commands import handle, wants_form
-from handlers.summary_post import post_command, post_refusal
-from handlers.vocabulary import parse_summary
+from handlers.commands import handle
+from handlers.context import Actor
+from handlers.effects import OpenForm, PostSummary, Result
+from handlers.replies import error
+from handlers.summary_post import post_command
 
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3
-
-
 RESPONSE_URL_POSTS = 5  # Slack: a response_url takes 5 posts within 30 minutes
 
 
@@ -68,42 +69,53 @@ def register(app: App, deps: SlackDeps) -> None:
     def tell(respond: Respond, client: WebClient, user_id: str) -> Answer:
         return Answer(respond, client, user_id, deps)
 
+    def settle(result: Result) -> Result:
+        """Posting needs a leadership channel: without one, say so."""
+        if isinstance(result, PostSummary) and deps.publisher is None:
+            return error(deps.t("summary.no_channel"))
+        return result
+
+    def carry_out(result: Result, actor: Actor, command: dict, client: WebClient, respond: Respond):
+        """Do what the command asked, after the acknowledgement."""
+        match result := settle(result):
+            case OpenForm(measure=measure):
+                show_form(
+                    client, deps, user_id=command["user_id"], trigger_id=command["trigger_id"],
+                    measure=measure, tell=tell(respond, client, command["user_id"]),
+                )  # fmt: skip
+            case PostSummary(force=force):
+                answer = tell(respond, client, command["user_id"])
+                answer(post_command(actor, deps.ctx, deps.publisher, force=force))
+            case _:
+                tell(respond, client, command["user_id"])(result)
+
     @app.command("/digi")
     def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
         """Runs before the HTTP answer (process_before_response): anything slow or after the
         acknowledgement goes to the pool, so that Slack hears back at once."""
         text = command.get("text") or ""
-        user_id = command["user_id"]
-        if wants_form(text):
-            ack()
-            deps.background(
-                show_form, client, deps, user_id=user_id, trigger_id=command["trigger_id"],
-                measure=None, tell=tell(respond, client, user_id),
-            )  # fmt: skip
-            return
-        if (summary := parse_summary(text)) and summary[0] == "post":
-            actor = deps.directory.actor(user_id)
-            if refusal := post_refusal(actor, deps.ctx, deps.publisher):
-                ack(**render_messages(refusal)[0])
-                return
-            ack(text=deps.t("slack.posting"))
-            deps.background(
-                lambda: tell(respond, client, user_id)(
-                    post_command(actor, deps.ctx, deps.publisher, force=summary[1])
-                )
-            )
-            return
         key = f"slack:command:{command['trigger_id']}"
-        future = deps.pool.submit(
-            lambda: handle(text, deps.directory.actor(user_id), deps.ctx, idempotency_key=key)
-        )
+
+        def answer() -> tuple[Result, Actor]:
+            actor = deps.directory.actor(command["user_id"])
+            return handle(text, actor, deps.ctx, idempotency_key=key), actor
+
+        future = deps.pool.submit(answer)
         try:
-            reply = future.result(timeout=ACK_BUDGET)
+            result, actor = future.result(timeout=ACK_BUDGET)
         except FutureTimeout:
             ack(text=deps.t("slack.working"))
-            deps.background(lambda: tell(respond, client, user_id)(future.result()))
+            deps.background(lambda: carry_out(*future.result(), command, client, respond))
             return
-        first, *rest = render_messages(reply)
-        ack(**first)  # the HTTP answer: not one of the response_url's posts
-        if rest:
-            deps.background(tell(respond, client, user_id).send, rest)
+        match result := settle(result):
+            case OpenForm():
+                ack()
+            case PostSummary():
+                ack(text=deps.t("slack.posting"))
+            case _:
+                first, *rest = render_messages(result)
+                ack(**first)  # the HTTP answer: not one of the response_url's posts
+                if rest:
+                    deps.background(tell(respond, client, command["user_id"]).send, rest)
+                return
+        deps.background(carry_out, result, actor, command, client, respond)

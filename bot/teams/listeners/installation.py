@@ -1,0 +1,38 @@
+"""Joining and leaving: the bot remembers where it may speak, greets with the help, and
+forgets a conversation it was removed from."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+
+from handlers.commands import handle
+from handlers.context import Actor
+from storage import conversations
+from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from bot.teams.adapter import TeamsBot
+
+
+def register(app: AgentApplication, bot: TeamsBot) -> None:
+    @app.conversation_update("membersAdded")
+    async def added(context: TurnContext, state: TurnState) -> None:
+        a = context.activity
+        if any(m.id == a.recipient.id for m in a.members_added or []):
+            await bot.remember(context)
+            await bot.reply(context, handle("help", Actor(), bot.ctx))
+
+    @app.installation_update()
+    async def installed(context: TurnContext, state: TurnState) -> None:
+        if (context.activity.action or "").startswith("add"):
+            await bot.remember(context)
+        else:
+            await asyncio.to_thread(_forget, bot, context.activity.conversation.id)
+
+
+def _forget(bot: TeamsBot, conversation_id: str) -> None:
+    with session_scope(bot.ctx.engine) as session:
+        conversations.forget(session, platform=bot.PLATFORM, conversation_id=conversation_id)

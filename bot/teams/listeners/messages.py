@@ -1,0 +1,58 @@
+"""Messages: the text goes to `handle()`; its reply is sent as cards, or what it asks is
+carried out the Teams way (the form is offered with a button that opens the dialog; the
+summary is posted into the leadership channel)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+
+from handlers.commands import handle
+from handlers.effects import OpenForm, PostSummary
+from handlers.form import OPEN_FORM
+from handlers.replies import Action, Entry, Reply, error
+from handlers.summary_post import post_command
+
+if TYPE_CHECKING:
+    from bot.teams.adapter import TeamsBot
+
+
+def register(app: AgentApplication, bot: TeamsBot) -> None:
+    @app.message()
+    async def message(context: TurnContext, state: TurnState) -> None:
+        await bot.remember(context)
+        text = strip_prefix(context.activity.text or "")
+        actor = await bot.actor(context)
+        a = context.activity
+        key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
+        result = await asyncio.to_thread(handle, text, actor, bot.ctx, idempotency_key=key)
+        match result:
+            case OpenForm(measure=measure):
+                await bot.reply(context, form_button(bot, measure))
+            case PostSummary() if bot.publisher is None:
+                await bot.reply(context, error(bot.ctx.t("summary.no_channel")))
+            case PostSummary(force=force):
+                await context.send_activity(bot.ctx.t("slack.posting"))
+                outcome = await asyncio.to_thread(
+                    post_command, actor, bot.ctx, bot.publisher, force=force
+                )
+                await bot.reply(context, outcome)
+            case _:
+                await bot.reply(context, result)
+
+
+def form_button(bot: TeamsBot, measure: str | None) -> Reply:
+    """Teams opens a dialog from a button: the form is offered with one."""
+    t = bot.ctx.t
+    return Reply(
+        (Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM, measure or "")),)
+    )
+
+
+def strip_prefix(text: str) -> str:
+    """`digi` or `/digi` before a command is optional."""
+    text = " ".join(text.split())
+    head, _, rest = text.partition(" ")
+    return rest if head.lower() in ("/digi", "digi") else text

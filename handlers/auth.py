@@ -1,0 +1,30 @@
+"""The one authorize step: who is a coordinator, who may act on a measure, and the
+refusal that names the owner. Every command, the form and the buttons ask here."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from handlers.context import Actor, Context
+from handlers.replies import Reply, error
+from handlers.state.labels import person_label
+from storage import crud
+from storage.models import Measure
+
+
+def may_act(session: Session, measure: Measure, actor: Actor, ctx: Context) -> bool:
+    roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
+    return bool(actor.refs & roles.refs()) or is_coordinator(session, actor, ctx)
+
+
+def refusal(session: Session, measure: Measure, ctx: Context) -> Reply:
+    owner = crud.roles_of(session, measure_ids=[measure.id])[measure.id].owner
+    return error(
+        ctx.t("permission.refused", id=measure.code, owner=person_label(owner)),
+        ctx.t("permission.coordinator_hint"),
+    )
+
+
+def is_coordinator(session: Session, actor: Actor, ctx: Context) -> bool:
+    configured = {crud.normalize_ref(ref) for ref in ctx.coordinators}
+    return bool(actor.refs & (configured | set(crud.coordinator_refs(session))))

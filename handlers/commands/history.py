@@ -1,0 +1,64 @@
+"""`history <id>`: a measure's updates, newest first, withdrawn ones marked."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from handlers import formatting as fmt
+from handlers.commands.registry import Command, Request
+from handlers.commands.show import one_id
+from handlers.context import Context
+from handlers.replies import Heading, Hint, Items, Paragraph, Reply
+from handlers.state.labels import author_label
+from handlers.state.lookup import not_found
+from handlers.vocabulary import BY_CODE
+from storage import crud
+from storage.models import StatusUpdate
+
+HISTORY_SHOWN = 20
+
+
+def run(request: Request) -> Reply:
+    code, problem = one_id(request, "example.history")
+    if problem:
+        return problem
+    t, session, ctx = request.ctx.t, request.session, request.ctx
+    measure = crud.find_measure(session, code=code)
+    if measure is None:
+        return not_found(session, code, ctx)
+    rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
+    if not rows:
+        return Reply((Paragraph(t("history.empty", id=measure.code)),))
+    lines = tuple(_line(session, u, ctx) for u in rows)
+    blocks: list = [Heading(t("history.title", id=measure.code, title=measure.title)), Items(lines)]
+    if total > len(rows):
+        blocks.append(Hint(t("history.more", count=total - len(rows))))
+    return Reply(tuple(blocks))
+
+
+def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
+    t, lang = ctx.t, ctx.language
+    status = BY_CODE[update.status]
+    parts = [
+        fmt.moment(lang, update.created_at, ctx.timezone),
+        status.mark,
+        t(f"status.{status.code}"),
+    ]
+    if update.progress is not None:
+        parts.append(fmt.progress(lang, update.progress))
+    line = " ".join(parts) + f" — {author_label(session, update.author)}"
+    if update.note:
+        line += f": {update.note}"
+    if update.withdrawn_at:
+        line += f" {t('history.withdrawn')}"
+    return line
+
+
+COMMAND = Command(
+    name="history",
+    words={"en": ("history",), "fi": ("historia",)},
+    help="help.history",
+    example="example.history",
+    menu="teams.command.history",
+    run=run,
+)

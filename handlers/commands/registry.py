@@ -1,0 +1,65 @@
+"""What a command is: one declaration holds its name, its words in every language, its
+help, who may run it and the function that runs it. Help, the parser, the Slack manifest's
+usage hint and the Teams command menu all read these declarations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlmodel import Session
+
+from handlers.context import Actor, Context
+from handlers.effects import Result
+from handlers.replies import Reply
+
+
+class Who(Enum):
+    """Who may run a command."""
+
+    ANYONE = "anyone"
+    MEMBER = "member"
+    """The owner, a deputy or a coordinator of the measure the command names: checked with
+    `auth.may_act` once the measure is found (a missing measure is reported first)."""
+    COORDINATOR = "coordinator"
+    """Checked by `handle()` after the command's form, before it runs."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command being answered, in the transaction `handle()` owns."""
+
+    args: str
+    """The text after the command's word."""
+    actor: Actor
+    ctx: Context
+    session: Session
+    key: str | None
+    """The platform's delivery id: a repeated delivery is answered, not done twice."""
+    offered: tuple[Command, ...]
+    """The commands this platform offers, in help's order."""
+
+
+@dataclass(frozen=True, eq=False)
+class Command:
+    name: str
+    words: Mapping[str, tuple[str, ...]]
+    """The words that call it, by language; any language's word works everywhere."""
+    help: str
+    """Message key of its line in help."""
+    example: str
+    """Message key of its example, shown when it is given wrongly."""
+    menu: str
+    """Message key of its title in the Teams command menu; `<menu>.help` describes it."""
+    run: Callable[[Request], Result]
+    who: Who = Who.ANYONE
+    refused: str | None = None
+    """For coordinators' commands: message key of the refusal."""
+    refused_hint: str | None = None
+    check: Callable[[Request], Reply | None] | None = None
+    """The form of its arguments, checked before who may run it."""
+    needs_forms: bool = False
+    """Only where the platform has forms (Slack, Teams; not the console)."""
+    hint: str | None = None
+    """Message key of its sample in Slack's usage hint, if it has one there."""

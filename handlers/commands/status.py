@@ -1,0 +1,91 @@
+"""`status <id> <status> [<n>%] [note]`: record a status update."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from handlers import auth
+from handlers.commands.registry import Command, Request, Who
+from handlers.formatting import clip
+from handlers.replies import Reply, error
+from handlers.state.lookup import not_found
+from handlers.state.store import earlier_delivery, store
+from handlers.state.values import check_values
+from handlers.vocabulary import parse_status, status_words
+from storage import crud
+
+_PROGRESS = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%(?=\s|$)|^([+-]?\d+)(?=\s|$)")
+_QUOTES = {'"': '"', "'": "'", "“": "”", "”": "”", "«": "»", "„": "“"}
+
+
+@dataclass(frozen=True)
+class StatusArgs:
+    code: str
+    status_word: str
+    progress_text: str | None
+    note: str
+
+
+def parse_status_args(rest: str) -> StatusArgs | None:
+    """`<id> <status> [<n>%|<n> %|<n>] [note…]`; None if the id or status is missing."""
+    pieces = rest.split(None, 2)
+    if len(pieces) < 2:
+        return None
+    code, status_word = pieces[0], pieces[1]
+    tail = pieces[2] if len(pieces) > 2 else ""
+    progress_text = None
+    if match := _PROGRESS.match(tail):
+        progress_text = match.group(1) or match.group(2)
+        tail = tail[match.end() :]
+    elif tail.split(None, 1) and tail.split(None, 1)[0].endswith("%"):  # "1e3%", "%": refused
+        progress_text, _, tail = tail.partition(" ")
+    return StatusArgs(code, status_word, progress_text, _unquote(tail.strip()))
+
+
+def _unquote(note: str) -> str:
+    if len(note) >= 2 and _QUOTES.get(note[0]) == note[-1]:
+        return note[1:-1].strip()
+    return note
+
+
+def run(request: Request) -> Reply:
+    """In PRODUCT.md's order: the command's form, the measure exists, the user may act on
+    it, then the values. Nothing is stored unless every check passes."""
+    t, p, session, ctx = request.ctx.t, request.ctx.prefix, request.session, request.ctx
+    args = parse_status_args(request.args)
+    if args is None:
+        return error(t("usage.status"), t("example.status", p=p))
+    if earlier := earlier_delivery(session, request.key, ctx):
+        return earlier
+    measure = crud.find_measure(session, code=args.code)
+    if measure is None:
+        return not_found(session, args.code, ctx)
+    if not auth.may_act(session, measure, request.actor, ctx):
+        return auth.refusal(session, measure, ctx)
+    status = parse_status(args.status_word)
+    if status is None:
+        words = ", ".join(status_words())
+        return error(
+            t("status.unknown", word=clip(args.status_word), words=words),
+            t("example.status", p=p),
+        )
+    progress, problems = check_values(measure, status, args.progress_text, args.note, ctx)
+    if problems:
+        return error(problems[0].message, problems[0].hint)
+    return store(
+        session, measure, request.actor, ctx,
+        status=status, progress=progress, note=args.note, key=request.key,
+    )  # fmt: skip
+
+
+COMMAND = Command(
+    name="status",
+    words={"en": ("status",), "fi": ("tila",)},
+    help="help.status",
+    example="example.status",
+    menu="teams.command.status",
+    hint="hint.status",
+    who=Who.MEMBER,
+    run=run,
+)

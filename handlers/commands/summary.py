@@ -1,0 +1,55 @@
+"""`summary preview | post [--force]`: the leadership summary, previewed privately or
+posted into the platform's channel (for coordinators)."""
+
+from __future__ import annotations
+
+from handlers.commands.registry import Command, Request, Who
+from handlers.effects import PostSummary, Result
+from handlers.replies import Reply, error
+from handlers.summary_post import preview
+from handlers.vocabulary import fold
+
+ACTIONS = {
+    fold(word): action
+    for action, words in (("preview", ("preview", "esikatselu")), ("post", ("post", "julkaise")))
+    for word in words
+}
+FORCE_WORDS = frozenset({"--force", "force", "uudelleen"})
+
+
+def parse_summary_args(args: str) -> tuple[str, bool] | None:
+    """`preview` or `post [--force]` (in either language); None otherwise."""
+    words = [fold(w) for w in args.split()]
+    action = ACTIONS.get(words[0]) if words else None
+    rest = set(words[1:])
+    if action is None or not rest <= FORCE_WORDS or (rest and action != "post"):
+        return None
+    return action, bool(rest)
+
+
+def check(request: Request) -> Reply | None:
+    if parse_summary_args(request.args) is None:
+        t = request.ctx.t
+        return error(t("summary.usage"), t("summary.example", p=request.ctx.prefix))
+    return None
+
+
+def run(request: Request) -> Result:
+    action, force = parse_summary_args(request.args)
+    if action == "post":
+        return PostSummary(force=force)  # the platform posts: it knows the channel
+    _, parts = preview(request.ctx)
+    return Reply(tuple(block for part in parts for block in part.blocks))
+
+
+COMMAND = Command(
+    name="summary",
+    words={"en": ("summary",), "fi": ("yhteenveto", "katsaus")},
+    help="help.summary",
+    example="summary.example",
+    menu="teams.command.summary",
+    who=Who.COORDINATOR,
+    refused="summary.refused",
+    check=check,
+    run=run,
+)

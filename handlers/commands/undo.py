@@ -1,0 +1,63 @@
+"""`undo [<id>]`: withdraw your own latest update (within 24 hours); it stays in history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers import formatting as fmt
+from handlers.commands.registry import Command, Request
+from handlers.formatting import clip
+from handlers.replies import Paragraph, Reply, error
+from handlers.state.lookup import not_found
+from handlers.state.reply import state_reply
+from handlers.state.store import author_ref
+from storage import crud
+from storage.models import Measure
+
+UNDO_WINDOW = timedelta(hours=24)
+
+
+def run(request: Request) -> Reply:
+    t, session, ctx, actor = request.ctx.t, request.session, request.ctx, request.actor
+    example = t("example.undo", p=ctx.prefix)
+    words = request.args.split()
+    if len(words) > 1:
+        return error(t("usage.extra", text=clip(request.args)), example)
+    if request.key and not crud.claim_delivery(session, key=request.key):
+        return Reply((Paragraph(t("undo.repeat")),))  # a platform delivered it twice
+    measure = None
+    if words:
+        measure = crud.find_measure(session, code=words[0])
+        if measure is None:
+            return not_found(session, words[0], ctx)
+    now = ctx.now()
+    update = crud.latest_own_update(
+        session,
+        authors=actor.refs | {actor.author},
+        since=now - UNDO_WINDOW,
+        measure_id=measure.id if measure else None,
+    )
+    if update is None:
+        if measure:
+            return error(t("undo.nothing_measure", id=measure.code), example)
+        return error(t("undo.nothing"), example)
+    crud.withdraw(session, update=update, by=author_ref(session, actor), at=now)
+    measure = session.get(Measure, update.measure_id)
+    done = t(
+        "undo.done",
+        time=fmt.moment(ctx.language, update.created_at, ctx.timezone),
+        id=measure.code,
+        status=t(f"status.{update.status}"),
+    )
+    state = state_reply(session, measure, ctx, intro=t("undo.now"))
+    return Reply((Paragraph(done),) + state.blocks)
+
+
+COMMAND = Command(
+    name="undo",
+    words={"en": ("undo",), "fi": ("peru",)},
+    help="help.undo",
+    example="example.undo",
+    menu="teams.command.undo",
+    run=run,
+)

@@ -1,0 +1,27 @@
+"""What a command may ask the platform to do besides replying. `handle()` returns one of
+these; each adapter (Slack, Teams, the console) carries it out in its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers.replies import Reply
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """Open the update form, for this measure if one is named."""
+
+    measure: str | None = None
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """Post the leadership summary into the platform's channel now (the user may: a
+    coordinator). `force` posts again a period already posted."""
+
+    force: bool = False
+
+
+Effect = OpenForm | PostSummary
+Result = Reply | Effect

@@ -1,0 +1,92 @@
+"""A measure's state as a reply: its status, progress, latest note, and whether it is late."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from handlers import formatting as fmt
+from handlers.context import Context
+from handlers.replies import Fields, Heading, Paragraph, Reply
+from handlers.state.labels import author_label, person_label, status_of
+from handlers.vocabulary import Status
+from storage import crud
+from storage.dates import last_day
+from storage.models import Measure, Theme
+
+
+def state_reply(
+    session: Session,
+    measure: Measure,
+    ctx: Context,
+    *,
+    intro: str | None = None,
+    full: bool = False,
+) -> Reply:
+    """A measure's current state; `full` adds what the programme says about it."""
+    t, lang = ctx.t, ctx.language
+    current, author_name = crud.current_with_author(session, measure_id=measure.id)
+    status = status_of(current)
+    pairs: list[tuple[str, str]] = [
+        (t("field.status"), f"{status.mark} {t(f'status.{status.code}')}"),
+        (t("field.progress"), fmt.progress(lang, current.progress if current else None)),
+    ]
+    if current:
+        when = fmt.moment(lang, current.created_at, ctx.timezone)
+        author = author_name or author_label(session, current.author)
+        pairs.append((t("field.updated"), t("show.updated_by", time=when, author=author)))
+        if current.note:
+            pairs.append((t("field.note"), current.note))
+    else:
+        pairs.append((t("field.updated"), t("show.no_updates")))
+    if full:
+        who, plan = _programme_fields(session, measure, ctx)
+        pairs = who + pairs + plan
+    blocks: list = [Paragraph(intro)] if intro else []
+    blocks.append(Heading(f"{status.mark} {measure.code} {measure.title}"))
+    if full and measure.description:
+        blocks.append(Paragraph(measure.description))
+    blocks.append(Fields(tuple(pairs)))
+    if is_overdue(measure, status, local_today(ctx)):
+        blocks.append(Paragraph(t("flag.overdue", due=fmt.when(lang, measure.due))))
+    if full and current is None:
+        blocks.append(Paragraph(t("flag.never_updated")))
+    return Reply(tuple(blocks))
+
+
+def _programme_fields(
+    session: Session, measure: Measure, ctx: Context
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What the programme says: who answers for the measure, and its plan."""
+    t, lang = ctx.t, ctx.language
+    theme = session.get(Theme, measure.theme_id)
+    roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
+    head = [
+        (t("field.theme"), f"{theme.code} {theme.name}"),
+        (t("field.owner"), person_label(roles.owner)),
+        (t("field.deputies"), ", ".join(person_label(d) for d in roles.deputies)),
+        (t("field.unit"), measure.unit or ""),
+    ]
+    tail = [(t("field.schedule"), fmt.schedule(lang, measure.start, measure.due))]
+    if measure.indicator:
+        text = t(
+            "show.indicator",
+            indicator=measure.indicator,
+            baseline=measure.baseline or "—",
+            target=measure.target or "—",
+        )
+        tail.append((t("field.indicator"), text))
+    if measure.budget_eur is not None:
+        tail.append((t("field.budget"), fmt.euros(lang, measure.budget_eur)))
+    return [pair for pair in head if pair[1]], tail
+
+
+def is_overdue(measure: Measure, status: Status, today: date) -> bool:
+    if not measure.due or status.code in ("done", "postponed"):
+        return False
+    return last_day(measure.due) < today
+
+
+def local_today(ctx: Context) -> date:
+    return ctx.now().astimezone(ctx.timezone).date()
