@@ -82,6 +82,8 @@ def _send_reminders(
             outcome.already.append(ref)
             continue
         codes = [m.code for m in measures]
+        # Each step is its own unit of work: the claim is committed before the message goes,
+        # so another process (or the next tick) never reminds the same person that day.
         with session_scope(ctx.engine) as session:
             claimed = summary_runs.claim_reminder(
                 session, person_ref=ref, day=day.isoformat(), period=slot.period, measures=codes

@@ -115,7 +115,11 @@ def post(
     trigger: str,
     requested_by: str,
 ) -> Outcome:
-    """Post the summary `key` (by default, what a hand post now is) once to the channel."""
+    """Post the summary `key` (by default, what a hand post now is) once to the channel.
+
+    This job owns its transaction and commits each step before the next: the claim before
+    anything is posted, each message as soon as it is posted, the chart's upload intent before
+    the upload. So a process that dies anywhere leaves what another needs to resume."""
     today = local_today(ctx)
     key = key or hand_key(ctx)
     period = key.name
@@ -125,13 +129,16 @@ def post(
             trigger=trigger, requested_by=requested_by, claimed_by=PROCESS,
             as_of=today.isoformat(), stale_after=ctx.claim_timeout, now=ctx.now(),
         )  # fmt: skip
+        session.commit()  # the run is ours before anything is posted
         run = claim.run
         if claim.state != "claimed":
             return Outcome("already" if claim.state == "posted" else "busy", run)
         try:
             count = _post_run(session, ctx, publisher, run, resumed=claim.resumed)
             summary_runs.finish_run(session, run=run, now=ctx.now())
+            session.commit()
         except summary_runs.LostClaim:  # another process resumed it: it finishes the run
+            session.rollback()
             log.warning("summary %s: another process took the run over", period)
             return Outcome("busy", run)
         except Exception as failed:  # the platform gave up after its retries
@@ -144,6 +151,7 @@ def post(
             session.rollback()
             with suppress(summary_runs.LostClaim):
                 summary_runs.release_run(session, run=run)
+                session.commit()
             return Outcome("failed", run, reason=reason)
         log.info("summary posted: %s to %s, %d messages", period, publisher.channel, count)
         return Outcome("posted", run, messages=count)
@@ -168,6 +176,7 @@ def _post_run(
         found = publisher.find(key, thread=main) if resuming else None
         message_id = found or publisher.post(message, thread=main, key=key)
         summary_runs.record_part(session, run=run, seq=seq, message_id=message_id, now=ctx.now())
+        session.commit()  # at once: a resumed run never posts it again
         main = main or message_id
         resuming = False  # only the first missing message can have been in flight
     chart_seq = len(messages)
@@ -178,9 +187,11 @@ def _post_run(
     found = publisher.find(key, thread=main) if chart_seq in done else None
     if not found:
         summary_runs.record_intent(session, run=run, seq=chart_seq, now=ctx.now())
+        session.commit()  # before the upload: a resumed run looks for it first
         png = status_chart(summary, ctx, dpi=publisher.chart_dpi)
         found = publisher.upload_chart(png, title=title(summary, ctx), thread=main, key=key)
     summary_runs.record_part(session, run=run, seq=chart_seq, message_id=found, now=ctx.now())
+    session.commit()
     return len(messages)
 
 

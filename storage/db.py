@@ -73,6 +73,14 @@ def make_engine(
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
+    @event.listens_for(engine, "savepoint")
+    def _begin_first(connection: Connection, _name: str | None) -> None:
+        # Python's sqlite3 begins a transaction only before a write; a SAVEPOINT outside one
+        # is a transaction of its own, committed when released, whatever the caller decides.
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+
     _watch(engine, timeouts, clock)
     return engine
 

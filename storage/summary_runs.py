@@ -1,5 +1,9 @@
 """Summary runs and reminders, claimed in the database so that they happen once however many
-processes run and whenever one of them dies."""
+processes run and whenever one of them dies.
+
+These functions only add and flush: the caller's unit of work commits (the summary job makes
+each step durable before the next, handlers/summary_post.py). A claim that loses a race is
+undone to a SAVEPOINT, so the caller's transaction goes on."""
 
 from __future__ import annotations
 
@@ -109,10 +113,9 @@ def claim_run(
             claimed_at=now,
         )
         try:
-            session.add(run)
-            session.commit()
+            with session.begin_nested():
+                session.add(run)
         except IntegrityError:  # another process claimed it a moment before us
-            session.rollback()
             return claim_run(
                 session, period=period, channel=channel, force=False, kind=kind, trigger=trigger,
                 requested_by=requested_by, claimed_by=claimed_by, as_of=as_of, now=now,
@@ -128,7 +131,6 @@ def claim_run(
         .where(col(SummaryRun.id) == existing.id, col(SummaryRun.claimed_at) == existing.claimed_at)
         .values(claimed_at=now, claimed_by=claimed_by)
     )
-    session.commit()
     if taken.rowcount != 1:
         session.refresh(existing)
         return Claim("busy", existing)
@@ -153,7 +155,6 @@ def _renew(session: Session, run: SummaryRun, **values: object) -> None:
         .values(**values)
     )
     if held.rowcount != 1:
-        session.rollback()
         raise LostClaim(run.id)
     for key, value in values.items():
         setattr(run, key, value)
@@ -167,7 +168,7 @@ def record_intent(
     _renew(session, run, claimed_at=now or utcnow())
     if session.exec(_part(run.id, seq)).first() is None:
         session.add(SummaryPart(run_id=run.id, seq=seq, message_id=""))
-    session.commit()
+    session.flush()
 
 
 def record_part(
@@ -182,7 +183,7 @@ def record_part(
     part.message_id = message_id
     part.posted_at = utcnow()
     session.add(part)
-    session.commit()
+    session.flush()
 
 
 def _part(run_id: int, seq: int):
@@ -192,12 +193,10 @@ def _part(run_id: int, seq: int):
 def release_run(session: Session, *, run: SummaryRun) -> None:
     """Give up a claim after a failure, so that the next try resumes at once."""
     _renew(session, run, claimed_at=datetime(1970, 1, 1, tzinfo=UTC))
-    session.commit()
 
 
 def finish_run(session: Session, *, run: SummaryRun, now: datetime | None = None) -> None:
     _renew(session, run, posted_at=now or utcnow())
-    session.commit()
 
 
 def reminded(session: Session, *, day: str) -> set[str]:
@@ -210,12 +209,11 @@ def claim_reminder(
 ) -> bool:
     """At most one reminder a person a day; False if it was sent (or is being sent)."""
     try:
-        session.add(
-            Reminder(person_ref=person_ref, day=day, period=period, measures=",".join(measures))
-        )
-        session.commit()
+        with session.begin_nested():
+            session.add(
+                Reminder(person_ref=person_ref, day=day, period=period, measures=",".join(measures))
+            )
     except IntegrityError:
-        session.rollback()
         return False
     return True
 
@@ -230,4 +228,4 @@ def settle_reminder(session: Session, *, person_ref: str, day: str, sent: bool) 
         session.add(reminder)
     else:
         session.delete(reminder)
-    session.commit()
+    session.flush()
