@@ -129,7 +129,7 @@ def _text(text: str, t: Messages) -> str:
     """Escaped text, its status marks drawn for print and named for screen readers (unless
     the status word follows the mark already)."""
 
-    def mark(match: re.Match) -> str:
+    def mark(match: re.Match[str]) -> str:
         code = _CODES[match.group(0)]
         word = html.escape(t(f"status.{code}"))
         shape = STYLES[code].shape
