@@ -11,6 +11,7 @@ import re
 
 from handlers.replies import (
     Action,
+    Block,
     Chart,
     Entry,
     Fields,
@@ -95,7 +96,7 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def blocks_of(block) -> list[dict]:
+def blocks_of(block: Block) -> list[dict]:
     match block:
         case Heading(text, 1) if len(text) <= HEADER_TEXT:
             return [{"type": "header", "text": plain(text, HEADER_TEXT)}]
