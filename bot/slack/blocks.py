@@ -59,7 +59,8 @@ def chunks(text: str, limit: int = SECTION_TEXT) -> list[str]:
     """Split escaped text at line ends (a very long line anywhere but inside an entity)."""
     pieces: list[str] = []
     current = ""
-    for line in text.split("\n"):
+    for whole in text.split("\n"):
+        line = whole
         while len(line) > limit:
             cut = limit
             amp = line.rfind("&", cut - 5, cut)
@@ -170,6 +171,7 @@ def render_view_blocks(reply: Reply, more: str, *, limit: int = VIEW_BLOCKS) -> 
     blocks = [b for block in reply.blocks for b in blocks_of(block)]
     if len(blocks) <= limit:
         return blocks
-    return blocks[: limit - 1] + [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(more)}]}
+    return [
+        *blocks[: limit - 1],
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(more)}]},
     ]

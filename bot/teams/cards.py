@@ -178,8 +178,10 @@ def form_card(
     laid_out: list[dict] = []
     for element in body:
         laid_out.append(element)
-        for message in errors.get(element["id"], []):
-            laid_out.append(_text(message, color="Attention", spacing="None"))
+        laid_out.extend(
+            _text(message, color="Attention", spacing="None")
+            for message in errors.get(element["id"], [])
+        )
     actions = [
         {
             "type": "Action.Submit",
