@@ -309,11 +309,9 @@ def main() -> None:
         for mode, (p50, p99) in sqlite_sync_cost(args.sqlite_sync).items():
             print(f"| {mode} | {p50:.2f} ms | {p99:.2f} ms |")
         return
-    results = []
     with SlackStandIn({OWNER: "owner0@example.org"}) as standin:
         floor = floor_round_trips(args, standin)
-        for kind in args.databases.split(","):
-            results.append(measure(kind, args, standin, floor))
+        results = [measure(kind, args, standin, floor) for kind in args.databases.split(",")]
     sizes = f"{args.measures} measures, {args.updates:,} status updates"
     print(f"\n{sizes}, {args.commands} round trips a command; {os.cpu_count()} cores")
     header = ("database", "show p50/p99", "status p50/p99", "list p50/p99", "floor p50/p99",

@@ -52,7 +52,7 @@ def main() -> None:
         env.pop("SLACK_APP_TOKEN", None)
         digibot = [sys.executable, "-m", "bot.cli"]
         subprocess.run(
-            digibot + ["import", str(ROOT / "storage" / "example_programme.yaml")],
+            [*digibot, "import", str(ROOT / "storage" / "example_programme.yaml")],
             env=env,
             cwd=folder,
             check=True,
@@ -62,7 +62,7 @@ def main() -> None:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         server = subprocess.Popen(
-            digibot + ["serve"],
+            [*digibot, "serve"],
             env={**env, "DIGIBOT_PORT": str(port)},
             cwd=folder,
             stdout=subprocess.DEVNULL,
@@ -87,8 +87,8 @@ def main() -> None:
     every = [t for values in times.values() for t in values]
     print(f"{len(every)} signed /digi commands over HTTP to digibot serve (SQLite)")
     print(f"{'command':<10}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for name, values in [*times.items(), ("all", every)]:
-        values = sorted(values)
+    for name, measured in [*times.items(), ("all", every)]:
+        values = sorted(measured)
         p99 = values[min(len(values) - 1, int(len(values) * 0.99))]
         print(
             f"{name:<10}{len(values):>6}{statistics.median(values):>10.1f}{p99:>10.1f}{values[-1]:>10.1f}"

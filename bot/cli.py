@@ -20,6 +20,8 @@ from bot.settings import Settings
 from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
+from handlers.replies import Reply
+from handlers.summary import Summary
 from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
@@ -282,7 +284,9 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     return 0
 
 
-def _summary_document(fmt: str, summary, parts, ctx: Context, engine: Engine) -> str:
+def _summary_document(
+    fmt: str, summary: Summary, parts: list[Reply], ctx: Context, engine: Engine
+) -> str:
     from handlers.chart import status_chart
     from handlers.render_document import render_html, render_markdown
     from handlers.summary_report import title

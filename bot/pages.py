@@ -4,6 +4,7 @@ message catalogue, in the reader's language."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -26,7 +27,7 @@ def language(request: Request, default: Language) -> Language:
     """`?lang=` if given, else the browser's first language we speak, else the default."""
     asked = request.query_params.get("lang", "").strip().lower()
     if asked in LANGUAGES:
-        return asked  # type: ignore[return-value]
+        return asked
     return accepted(request.headers.get("accept-language", "")) or default
 
 
@@ -47,14 +48,14 @@ def accepted(header: str) -> Language | None:
         if primary in LANGUAGES and quality > 0:
             rank = quality - position * 1e-6  # equal q: the one listed first
             if best is None or rank > best[0]:
-                best = (rank, primary)  # type: ignore[assignment]
+                best = (rank, primary)
     return best[1] if best else None
 
 
 def routes(default: Language, *, privacy_contact: str | None = None) -> list[Route]:
     contact = (privacy_contact or "").strip() or None
 
-    def page(name: str):
+    def page(name: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             lang = language(request, default)
             html = _templates.get_template(f"{name}.html").render(

@@ -17,6 +17,8 @@ from handlers.summary_post import Publisher
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.teams.adapter import TeamsBot
+
 
 def context(
     settings: Settings, engine: Engine, *, source: str, coordinators: frozenset[str] = frozenset()
@@ -37,7 +39,7 @@ def context(
 @dataclass
 class Platforms:
     slack: App | None = None
-    teams: object | None = None
+    teams: TeamsBot | None = None
     publishers: list[Publisher] = field(default_factory=list)
     messengers: list[Messenger] = field(default_factory=list)
 

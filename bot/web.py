@@ -101,8 +101,6 @@ def create_web_app(
 ) -> Starlette:
     """Every Slack request is checked against `slack_signing_secret` before anything reads
     its payload; without one, every Slack request is refused."""
-    if slack is not None:
-        signed_by_slack = slack_signature_check(slack_signing_secret)
     probe = DatabaseProbe(engine, health_timeout)
 
     async def health(_: Request) -> Response:
@@ -110,31 +108,35 @@ def create_web_app(
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
-    async def slack_events(request: Request) -> Response:
-        body = await read_body(request, SLACK_MAX_BODY)
-        if isinstance(body, Response):
-            return body
-        if not signed_by_slack(body, request.headers):
-            log.warning("Slack request refused: not signed with our signing secret")
-            return JSONResponse({"error": "invalid request"}, status_code=401)
-        try:
-            bolt_request = to_bolt_request(request, body)
-        except Exception as malformed:  # signed, yet not a payload Bolt can read
-            log.warning("malformed Slack request: %s", type(malformed).__name__)
-            return JSONResponse({"error": "malformed request"}, status_code=400)
-        try:
-            response = await run_in_threadpool(slack.dispatch, bolt_request)
-        except Exception:
-            log.exception("Slack request failed")
-            response = None
-        if response is None or response.status >= 500:
-            # Never a 5xx to Slack: the user gets a message that nothing was saved.
-            content = json.dumps({"response_type": "ephemeral", "text": messages("internal.error")})
-            return Response(content, media_type="application/json")
-        return to_starlette_response(response)
-
     routes = [Route("/health", health, methods=["GET"])]
     if slack is not None:
+        signed_by_slack = slack_signature_check(slack_signing_secret)
+
+        async def slack_events(request: Request) -> Response:
+            body = await read_body(request, SLACK_MAX_BODY)
+            if isinstance(body, Response):
+                return body
+            if not signed_by_slack(body, request.headers):
+                log.warning("Slack request refused: not signed with our signing secret")
+                return JSONResponse({"error": "invalid request"}, status_code=401)
+            try:
+                bolt_request = to_bolt_request(request, body)
+            except Exception as malformed:  # signed, yet not a payload Bolt can read
+                log.warning("malformed Slack request: %s", type(malformed).__name__)
+                return JSONResponse({"error": "malformed request"}, status_code=400)
+            try:
+                response = await run_in_threadpool(slack.dispatch, bolt_request)
+            except Exception:
+                log.exception("Slack request failed")
+                response = None
+            if response is None or response.status >= 500:
+                # Never a 5xx to Slack: the user gets a message that nothing was saved.
+                content = json.dumps(
+                    {"response_type": "ephemeral", "text": messages("internal.error")}
+                )
+                return Response(content, media_type="application/json")
+            return to_starlette_response(response)
+
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if teams is not None:
         routes.append(teams.route())

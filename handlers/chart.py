@@ -22,6 +22,7 @@ def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
 
 def _draw(summary: Summary, ctx: Context, *, dpi: int) -> bytes:
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import AutoLocator
 
     themes = [section for section in summary.themes if section.rows]
     labels = [
@@ -40,7 +41,9 @@ def _draw(summary: Summary, ctx: Context, *, dpi: int) -> bytes:
     axes.invert_yaxis()
     axes.set_xlabel(ctx.t("summary.col.count"))
     axes.set_title(ctx.t("summary.chart_alt"))
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    locator = AutoLocator()  # matplotlib's default, with whole numbers only: they are counts
+    locator.set_params(integer=True)
+    axes.xaxis.set_major_locator(locator)
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

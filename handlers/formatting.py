@@ -47,7 +47,7 @@ def when(language: Language, value: str | None) -> str:
         if day:
             return f"{day}.{month}.{year}"
         return f"{month}/{year}" if month else str(year)
-    if day:
+    if day and month:
         return f"{day} {_MONTHS_EN[month - 1]} {year}"
     return f"{_MONTHS_EN[month - 1]} {year}" if month else str(year)
 

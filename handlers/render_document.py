@@ -109,9 +109,7 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        + "<main>\n"
-        + "\n".join(body)
-        + "\n</main>\n</body>\n</html>\n"
+        "<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
     )
 
 
@@ -129,7 +127,7 @@ def _text(text: str, t: Messages) -> str:
     """Escaped text, its status marks drawn for print and named for screen readers (unless
     the status word follows the mark already)."""
 
-    def mark(match: re.Match) -> str:
+    def mark(match: re.Match[str]) -> str:
         code = _CODES[match.group(0)]
         word = html.escape(t(f"status.{code}"))
         shape = STYLES[code].shape

@@ -19,6 +19,7 @@ reminder never lands on a local time that is skipped or repeated.)
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -294,7 +295,7 @@ def check_reminder_days(month_days: list[tuple[int, int]], days_before: list[int
     if not days_before or not month_days:
         return
     ordinals = sorted(date(2001, month, day).toordinal() for month, day in month_days)
-    gaps = [b - a for a, b in zip(ordinals, ordinals[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(ordinals)]
     gaps.append(ordinals[0] + 365 - ordinals[-1])  # from the last date to next year's first
     if max(days_before) >= min(gaps):
         raise ValueError(

@@ -5,6 +5,7 @@ claimed), compared with the state at the previous summary's cutoff (or at import
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -16,7 +17,7 @@ from handlers.state.reply import is_overdue, local_today
 from handlers.vocabulary import STATUSES, Status
 from storage import crud
 from storage.dates import first_day, last_day
-from storage.models import Programme, StatusUpdate
+from storage.models import Person, Programme, StatusUpdate
 
 BEHIND_POINTS = 25
 """On track, yet progress this many points behind the time elapsed: behind schedule."""
@@ -81,7 +82,7 @@ class Summary:
         values = [100 if r.status.code == "done" else r.progress or 0 for r in self.rows]
         return round(sum(values) / len(values))
 
-    def where(self, predicate) -> tuple[Row, ...]:
+    def where(self, predicate: Callable[[Row], bool]) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if predicate(r))
 
     @property
@@ -162,7 +163,7 @@ def build_summary(
     )
 
 
-def _owner(person) -> str:
+def _owner(person: Person | None) -> str:
     return person.name or person.ref if person else person_label(None)
 
 

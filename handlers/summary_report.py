@@ -4,9 +4,11 @@ the Markdown and HTML documents show them one after another."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers import formatting as fmt
 from handlers.context import Context
-from handlers.replies import Chart, Heading, Hint, Items, Paragraph, Reply, Table
+from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
 from handlers.summary import Row, Summary, ThemeSection
 from handlers.vocabulary import STATUSES
 
@@ -29,7 +31,7 @@ def summary_parts(summary: Summary, ctx: Context) -> list[Reply]:
 def _main(summary: Summary, ctx: Context) -> Reply:
     t, lang = ctx.t, ctx.language
     counts = summary.counts
-    blocks: list = [
+    blocks: list[Block] = [
         Heading(title(summary, ctx)),
         Paragraph(
             t(
@@ -68,7 +70,7 @@ def _chart_alt(summary: Summary, ctx: Context) -> str:
                  themes="; ".join(themes))  # fmt: skip
 
 
-def _changes(summary: Summary, ctx: Context) -> list:
+def _changes(summary: Summary, ctx: Context) -> list[Block]:
     t = ctx.t
     heading = Heading(t("summary.changes_first" if summary.first else "summary.changes"), 2)
     if not summary.changes:
@@ -92,11 +94,11 @@ def _changes(summary: Summary, ctx: Context) -> list:
     return [heading, Paragraph(counts), Items(lines)]
 
 
-def _attention(summary: Summary, ctx: Context) -> list:
+def _attention(summary: Summary, ctx: Context) -> list[Block]:
     t, lang = ctx.t, ctx.language
-    blocks: list = [Heading(t("summary.attention"), 2)]
+    blocks: list[Block] = [Heading(t("summary.attention"), 2)]
     troubled = summary.where(lambda r: r.status.code in ("delayed", "at_risk"))
-    groups = [
+    groups: list[tuple[str, tuple[Row, ...], Callable[[Row], str]]] = [
         ("summary.troubled", troubled, lambda r: f"{_name(r)} ({r.owner}): {r.note or '—'}"),
         ("summary.overdue", summary.where(lambda r: r.overdue), lambda r: t(
             "summary.overdue_line", name=_name(r), due=fmt.when(lang, r.due), owner=r.owner)),
@@ -121,7 +123,7 @@ def _name(row: Row) -> str:
 
 def _theme(section: ThemeSection, ctx: Context) -> Reply:
     t, lang = ctx.t, ctx.language
-    blocks: list = [Heading(f"{section.code} {section.name}", 2)]
+    blocks: list[Block] = [Heading(f"{section.code} {section.name}", 2)]
     if section.baseline is not None or section.target is not None:
         blocks.append(
             Paragraph(

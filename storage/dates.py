@@ -21,10 +21,13 @@ def normalize_when(value: object) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
     text = str(value).strip()
+    month: int | None
+    day: int | None
     if match := _FINNISH_DAY.match(text):
         day, month, year = (int(g) for g in match.groups())
     elif match := _FINNISH_MONTH.match(text):
-        day, (month, year) = None, (int(g) for g in match.groups())
+        month, year = (int(g) for g in match.groups())
+        day = None
     elif match := _ISO.match(text):
         year = int(match[1])
         month = int(match[2]) if match[2] else None
@@ -34,7 +37,7 @@ def normalize_when(value: object) -> str | None:
     if not 1900 <= year <= 2200:
         return None
     try:
-        if day is not None:
+        if day is not None and month is not None:
             return date(year, month, day).isoformat()
     except ValueError:
         return None
@@ -56,7 +59,7 @@ def first_day(when: str) -> date:
 def last_day(when: str) -> date:
     """The last day a `due` covers: `2026-06` is due by the end of June."""
     year, month, day = parts(when)
-    if day is not None:
+    if day is not None and month is not None:
         return date(year, month, day)
     month = month or 12
     return date(year, month, calendar.monthrange(year, month)[1])

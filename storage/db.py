@@ -11,13 +11,22 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Dialect, Engine, event
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 from storage.availability import Availability
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.abc import PQGen
+
+RV = TypeVar("RV")
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,7 +74,7 @@ def make_engine(
     )
 
     @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -96,7 +105,7 @@ def _watch(engine: Engine, timeouts: Timeouts, clock: Callable[[], float]) -> No
     stall = timeouts.statement + STALL_GRACE if engine.driver == "psycopg" else None
 
     @event.listens_for(engine, "handle_error")
-    def _failed(context) -> None:
+    def _failed(context: ExceptionContext) -> None:
         if context.is_disconnect or context.connection is None:  # lost, or never connected
             state.failed(context.original_exception)
         elif isinstance(context.sqlalchemy_exception, OperationalError):
@@ -108,18 +117,27 @@ def _watch(engine: Engine, timeouts: Timeouts, clock: Callable[[], float]) -> No
         state.answered()
 
     @event.listens_for(engine, "do_connect")
-    def _connect(dialect, _record, cargs, cparams):
+    def _connect(
+        dialect: Dialect, _record: ConnectionPoolEntry, cargs: list[Any], cparams: dict[str, Any]
+    ) -> DBAPIConnection | None:
         if not state.admit():
             raise dialect.loaded_dbapi.OperationalError("database unavailable: not retried yet")
         if stall is None:
             return None  # the dialect connects as usual
         connection = _bounded_connection().connect(*cargs, **cparams)
-        connection.stall_after = stall
-        return connection
+        cast(_Stalls, connection).stall_after = stall
+        # A DB-API connection, though psycopg's signatures differ from SQLAlchemy's protocol.
+        return cast(DBAPIConnection, connection)
+
+
+class _Stalls(Protocol):
+    """A connection cut off after `stall_after` seconds without an answer (None: never)."""
+
+    stall_after: float | None
 
 
 @cache
-def _bounded_connection() -> type:
+def _bounded_connection() -> type[psycopg.Connection[Any]]:
     """A psycopg connection whose every wait on the server ends: PostgreSQL's own
     statement_timeout does not run in a frozen server, nor reach us through a black hole.
     (Made on first use: SQLite deployments do not load psycopg.)"""
@@ -131,13 +149,15 @@ def _bounded_connection() -> type:
         log.warning("psycopg %s: a frozen database server is not cut off", psycopg.__version__)
         return psycopg.Connection
 
-    class BoundedConnection(psycopg.Connection):
+    class BoundedConnection(psycopg.Connection[Any]):
         stall_after: float | None = None
 
-        def wait(self, gen, *args, timeout: float | None = None, **kwargs):
-            timeout = self.stall_after if timeout is None else timeout
+        def wait(
+            self, gen: PQGen[RV], *args: Any, timeout: float | None = None, **kwargs: Any
+        ) -> RV:
+            kwargs["timeout"] = timeout = self.stall_after if timeout is None else timeout
             try:
-                return super().wait(gen, *args, timeout=timeout, **kwargs)
+                return super().wait(gen, *args, **kwargs)
             except _WaitTimeout:
                 self.close()  # stopped mid-protocol: unusable, and the pool must replace it
                 raise psycopg.OperationalError(
@@ -151,19 +171,20 @@ def _bounded_connection() -> type:
 def _unbounded(connection: Connection) -> Iterator[None]:
     """No time limit for this transaction (migrations: one replica waits for another's)."""
     raw = connection.connection.dbapi_connection
-    stall = getattr(raw, "stall_after", None)
+    stall: float | None = getattr(raw, "stall_after", None)
+    bounded = cast(_Stalls, raw)  # used only when it has stall_after
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         if stall is not None:
-            raw.stall_after = None
+            bounded.stall_after = None
     elif connection.dialect.name == "sqlite":
-        busy = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        busy = connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
         connection.exec_driver_sql("PRAGMA busy_timeout = 600000")
     try:
         yield
     finally:
         if stall is not None:
-            raw.stall_after = stall
+            bounded.stall_after = stall
         elif connection.dialect.name == "sqlite":
             connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy)}")
 

@@ -1,11 +1,14 @@
 """The tables. Status updates are append-only: a row is never changed except to mark it
-withdrawn, and never deleted."""
+withdrawn, and never deleted.
+
+Ids are typed `int`: a row's id is None only from its creation until it is flushed, and
+nothing reads it then; typed `int | None`, every query result would need a check."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -14,13 +17,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -28,20 +31,20 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _utc_column(*, nullable: bool) -> Column:
+def _utc_column(*, nullable: bool) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
 
 
 class Programme(SQLModel, table=True):
     """The one programme this database tracks (row id 1)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str
     period: str = ""
     vision_year: int | None = None
@@ -50,7 +53,7 @@ class Programme(SQLModel, table=True):
 class Theme(SQLModel, table=True):
     """A painopistealue, with maturity on Kuntaliitto's 1–5 scale."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str
     code_key: str = Field(unique=True, description="code, lower-cased: ids are case-insensitive")
     name: str
@@ -62,7 +65,7 @@ class Theme(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Someone named in the programme: by chat user id or by e-mail (`ref`)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     ref: str = Field(unique=True, description="chat user id as given, or a lower-cased e-mail")
     name: str | None = None
 
@@ -70,7 +73,7 @@ class Person(SQLModel, table=True):
 class Measure(SQLModel, table=True):
     """A toimenpide. `code` is the programme's own id such as `1.3`."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str
     code_key: str = Field(unique=True)
     theme_id: int = Field(foreign_key="theme.id", index=True)
@@ -92,7 +95,7 @@ class MeasureRole(SQLModel, table=True):
     __tablename__ = "measure_role"
     __table_args__ = (UniqueConstraint("measure_id", "person_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     role: str = Field(description="owner or deputy")
@@ -102,7 +105,7 @@ class MeasureRole(SQLModel, table=True):
 class Coordinator(SQLModel, table=True):
     """Coordinators granted in the database, beside DIGIBOT_COORDINATORS."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", unique=True)
     added_by: str
     added_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
@@ -120,7 +123,7 @@ class StatusUpdate(SQLModel, table=True):
         Index("ix_status_update_author", "author", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id")
     author: str = Field(description="the chat user id, e-mail or console name of the reporter")
     status: str
@@ -150,7 +153,7 @@ class SummaryRun(SQLModel, table=True):
     __tablename__ = "summary_run"
     __table_args__ = (UniqueConstraint("period", "channel", "attempt"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     period: str = Field(index=True)
     channel: str
     attempt: int = 0
@@ -186,7 +189,7 @@ class SummaryPart(SQLModel, table=True):
     __tablename__ = "summary_part"
     __table_args__ = (UniqueConstraint("run_id", "seq"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="summary_run.id", index=True)
     seq: int
     message_id: str = Field(description="the platform's id; empty while only begun (intent)")
@@ -198,7 +201,7 @@ class Reminder(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("person_ref", "day"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     person_ref: str
     day: str = Field(description="the local reminder day, YYYY-MM-DD")
     period: str
@@ -214,7 +217,7 @@ class ConversationRef(SQLModel, table=True):
     __tablename__ = "conversation_ref"
     __table_args__ = (UniqueConstraint("platform", "conversation_id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     platform: str
     conversation_id: str = Field(description="a channel id, or a personal or group chat id")
     kind: str = Field(description="personal, channel or groupChat")

@@ -193,7 +193,7 @@ class SlackStandIn:
             def log_message(self, *_: object) -> None:  # quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path.startswith("/upload/"):
                     with standin._lock:

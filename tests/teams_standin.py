@@ -78,7 +78,7 @@ class ConnectorStandIn:
                 self.end_headers()
                 self.wfile.write(raw)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 if match := _MEMBER.search(path):
                     user = unquote(match["user"])
@@ -90,7 +90,7 @@ class ConnectorStandIn:
                     return self._send(200, {"id": user, **member})
                 return self._send(404, {"error": {"code": "NotFound"}})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 path = urlsplit(self.path).path
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = json.loads(raw or b"{}")

@@ -340,6 +340,7 @@ def test_csv_neutralises_formulas_and_has_an_excel_flavour(programme: Engine) ->
     [row] = [r for r in csv.DictReader(io.StringIO(plain)) if r["id"] == "1.1"]
     assert row["note"] == '\'=HYPERLINK("http://x";"klikkaa")'
     assert excel.startswith("\ufeffid;theme;title;owner")
-    assert [r for r in csv.DictReader(io.StringIO(excel.lstrip("\ufeff")), delimiter=";")][0][
-        "id"
-    ] == "1.1"
+    assert (
+        next(iter(csv.DictReader(io.StringIO(excel.lstrip("\ufeff")), delimiter=";")))["id"]
+        == "1.1"
+    )

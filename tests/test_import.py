@@ -331,12 +331,14 @@ BROKEN: dict[str, tuple[str, str | bytes, list[tuple[int, str]]]] = {
     ),
     "several problems": (
         "many.csv",
-        "id,theme,title,owner,start\n"
-        "1.1,T1,Renamed by a broken file,a@example.org,\n"
-        "1.2,T1,x,not an owner,2025\n"
-        "1.3,T1,,a@example.org,2025\n"
-        "1.4,T1,x,a@example.org,2025\n"
-        "1.5,T1,x,a@example.org,June\n",
+        (
+            "id,theme,title,owner,start\n"
+            "1.1,T1,Renamed by a broken file,a@example.org,\n"
+            "1.2,T1,x,not an owner,2025\n"
+            "1.3,T1,,a@example.org,2025\n"
+            "1.4,T1,x,a@example.org,2025\n"
+            "1.5,T1,x,a@example.org,June\n"
+        ),
         [(3, "owner"), (4, "title"), (6, "start")],
     ),
 }

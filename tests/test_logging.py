@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,8 @@ def standin():
 def test_serve_logs_commands_and_the_summary_as_json_lines_with_who_and_what(
     tmp_path: Path, standin: SlackStandIn
 ) -> None:
-    far = date.today() + timedelta(days=60)  # no summary or reminder falls due by itself
+    # No summary or reminder falls due by itself (the bot under test reads the real clock).
+    far = datetime.now(UTC).date() + timedelta(days=60)
     env = environment(
         standin, db_url(), DIGIBOT_LOG_FORMAT="json", DIGIBOT_COORDINATORS="U0COORD",
         DIGIBOT_SUMMARY_DATES=f"{far.month:02d}-{far.day:02d}", DIGIBOT_REMINDER_DAYS="1",

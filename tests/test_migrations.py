@@ -123,21 +123,33 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
         command.upgrade(config, "0002")
     with engine.begin() as connection:
         for statement in (
-            "INSERT INTO programme (id, name, period, vision_year) "
-            "VALUES (1, 'Digiohjelma', '2024-2026', 2030)",
-            "INSERT INTO theme (id, code, code_key, name, baseline) "
-            "VALUES (1, 'T1', 't1', 'Palvelut', 2.8)",
+            (
+                "INSERT INTO programme (id, name, period, vision_year) "
+                "VALUES (1, 'Digiohjelma', '2024-2026', 2030)"
+            ),
+            (
+                "INSERT INTO theme (id, code, code_key, name, baseline) "
+                "VALUES (1, 'T1', 't1', 'Palvelut', 2.8)"
+            ),
             "INSERT INTO person (id, ref, name) VALUES (1, 'kj@tornio.fi', 'Kehitysjohtaja')",
-            "INSERT INTO measure (id, code, code_key, theme_id, title, due, added_at) "
-            "VALUES (1, '1.1', '1.1', 1, 'Suomi.fi-viestit', '2026-06', '2024-06-17 10:00:00')",
-            "INSERT INTO measure_role (id, measure_id, person_id, role, position) "
-            "VALUES (1, 1, 1, 'owner', 0)",
-            "INSERT INTO status_update "
-            "(id, measure_id, author, status, progress, note, source, created_at) "
-            "VALUES (1, 1, 'kj@tornio.fi', 'on_track', 40, 'Pilotti', 'slack', "
-            "'2025-04-01 09:00:00')",
-            "INSERT INTO delivery (key, received_at) "
-            "VALUES ('slack:event:Ev1', '2025-04-01 09:00:00')",
+            (
+                "INSERT INTO measure (id, code, code_key, theme_id, title, due, added_at) "
+                "VALUES (1, '1.1', '1.1', 1, 'Suomi.fi-viestit', '2026-06', '2024-06-17 10:00:00')"
+            ),
+            (
+                "INSERT INTO measure_role (id, measure_id, person_id, role, position) "
+                "VALUES (1, 1, 1, 'owner', 0)"
+            ),
+            (
+                "INSERT INTO status_update "
+                "(id, measure_id, author, status, progress, note, source, created_at) "
+                "VALUES (1, 1, 'kj@tornio.fi', 'on_track', 40, 'Pilotti', 'slack', "
+                "'2025-04-01 09:00:00')"
+            ),
+            (
+                "INSERT INTO delivery (key, received_at) "
+                "VALUES ('slack:event:Ev1', '2025-04-01 09:00:00')"
+            ),
         ):
             connection.execute(text(statement))
     migrate(engine)

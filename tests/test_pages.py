@@ -122,7 +122,7 @@ def _manifest_urls(tmp_path, host: str) -> dict[str, str]:
     assert main(["teams-package", "--bot-id", BOT_ID, "--host", host, "--output", str(output)]) == 0
     with zipfile.ZipFile(output) as archive:
         manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["validDomains"] == [host.split(":")[0]]
+    assert manifest["validDomains"] == [host.split(":", maxsplit=1)[0]]
     developer = manifest["developer"]
     return {key: developer[key] for key in ("websiteUrl", "privacyUrl", "termsOfUseUrl")}
 

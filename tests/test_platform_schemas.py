@@ -74,7 +74,7 @@ def test_the_teams_schema_refuses_a_broken_manifest() -> None:
 def test_the_slack_stand_in_fails_a_test_that_sends_invalid_block_kit() -> None:
     """The check that every other Slack test relies on can fail."""
     standin = SlackStandIn({})
-    with pytest.raises(AssertionError) as refused, standin:
+    with pytest.raises(AssertionError) as refused, standin:  # noqa: PT012 (raised on closing)
         client = WebClient(token="xoxb-test", base_url=f"{standin.url}/api/")
         client.chat_postMessage(
             channel="C1", text="x", blocks=[{"type": "header", "text": {"type": "plain_text",

@@ -106,10 +106,8 @@ pieces = st.one_of(
         ["status", "tila", "show", "näytä", "history", "historia", "list", "lista", "undo",
          "peru", "stale", "päivittämättä", "summary", "yhteenveto", "preview", "esikatselu",
          "post", "julkaise", "help", "ohje", "update", "1.1", "2.3", "omat", "mine", "T1",
-         "40%", "40", "%", "-1", "101", '"', "“", "«", "\n", " ", "\t"]
-        + status_words()
-        + INJECTIONS
-        + CONTROLS
+         "40%", "40", "%", "-1", "101", '"', "“", "«", "\n", " ", "\t",
+         *status_words(), *INJECTIONS, *CONTROLS]
     ),
     huge_numbers,
     huge_numbers.map(lambda n: n + "%"),

@@ -50,7 +50,7 @@ class _Reader(HTMLParser):
     """The document as a screen reader meets it: aria-hidden subtrees are silent, a
     role="img" is its aria-label; and each status mark with its glyph and its name."""
 
-    VOID = {"meta", "img", "br", "link"}
+    VOID = frozenset({"meta", "img", "br", "link"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -112,11 +112,11 @@ def _read(document: str) -> _Reader:
 def _rules(css: str) -> list[tuple[set[str], dict[str, str]]]:
     rules = []
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        declarations = dict(
-            (name.strip(), value.strip())
+        declarations = {
+            name.strip(): value.strip()
             for name, _, value in (d.partition(":") for d in body.split(";"))
             if value.strip()
-        )
+        }
         rules.append(({s.strip() for s in selectors.split(",")}, declarations))
     return rules
 

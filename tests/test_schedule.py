@@ -338,7 +338,7 @@ def test_due_summary_picks_the_latest_of_two_within_the_grace() -> None:
 
 def test_due_summary_needs_an_aware_now() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        due_summary(datetime(2025, 5, 20, 9, 0), DEFAULT_DAYS, NINE, HEL)
+        due_summary(datetime(2025, 5, 20, 9, 0), DEFAULT_DAYS, NINE, HEL)  # noqa: DTZ001
 
 
 # --- next_summary ----------------------------------------------------------------------

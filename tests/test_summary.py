@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -136,7 +136,7 @@ def test_the_same_data_renders_the_same_way_every_time(programme) -> None:
 
 
 class _Checker(HTMLParser):
-    VOID = {"meta", "img", "br", "link"}
+    VOID = frozenset({"meta", "img", "br", "link"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -302,11 +302,11 @@ def test_two_processes_posting_at_once_post_one_summary(tmp_path, standin) -> No
     }
     digibot = [sys.executable, "-m", "bot.cli"]
     subprocess.run(
-        digibot + ["import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
+        [*digibot, "import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
     )
     processes = [
         subprocess.Popen(
-            digibot + ["summary", "post"],
+            [*digibot, "summary", "post"],
             env=env,
             cwd=tmp_path,
             stdout=subprocess.PIPE,
@@ -321,7 +321,7 @@ def test_two_processes_posting_at_once_post_one_summary(tmp_path, standin) -> No
     assert sum(1 for m in posted_messages(standin) if not m.get("thread_ts")) == 1
     assert len(standin.called("files.completeUploadExternal")) == 1
     third = subprocess.run(
-        digibot + ["summary", "post"], env=env, cwd=tmp_path, capture_output=True, text=True
+        [*digibot, "summary", "post"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert third.returncode == 0 and "was already posted" in third.stdout
 
@@ -382,7 +382,7 @@ def test_reminders_go_once_to_owners_with_stale_measures(programme, standin) -> 
     schedule.tick(fourteen_days_before + timedelta(hours=3))
     direct = standin.called("chat.postMessage")
     assert sorted(m["channel"] for m in direct) == ["U0ICT", "U0OWNER"]  # U0CISO is up to date
-    owner = json.dumps([m for m in direct if m["channel"] == "U0OWNER"][0], ensure_ascii=False)
+    owner = json.dumps(next(m for m in direct if m["channel"] == "U0OWNER"), ensure_ascii=False)
     assert "digi_open_form" in owner and '"value": "1.1"' in owner and "20.5.2025" in owner
     three_days_before = datetime(2025, 5, 19, 6, 0, tzinfo=UTC)  # the 3-day reminder
     record(programme, "1.1", "on_track", when=three_days_before - timedelta(days=1))
@@ -401,15 +401,15 @@ def test_a_manual_remind_counts_for_the_day(tmp_path, standin) -> None:
     }
     digibot = [sys.executable, "-m", "bot.cli"]
     subprocess.run(
-        digibot + ["import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
+        [*digibot, "import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
     )
     first = subprocess.run(
-        digibot + ["remind"], env=env, cwd=tmp_path, capture_output=True, text=True
+        [*digibot, "remind"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert first.returncode == 0 and "Reminders sent to 3 people" in first.stdout
     assert "could not be reached" in first.stdout
     second = subprocess.run(
-        digibot + ["remind"], env=env, cwd=tmp_path, capture_output=True, text=True
+        [*digibot, "remind"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert "Reminders sent to 0 people" in second.stdout
     assert len(standin.called("chat.postMessage")) == 3
@@ -431,10 +431,10 @@ def test_summary_preview_in_every_format(tmp_path: Path, fmt: str, expected: str
     env = {**os.environ, "DATABASE_URL": db_url("p.db"), "DIGIBOT_LANGUAGE": "fi"}
     digibot = [sys.executable, "-m", "bot.cli"]
     subprocess.run(
-        digibot + ["import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
+        [*digibot, "import", str(EXAMPLE)], env=env, cwd=tmp_path, check=True, capture_output=True
     )
     result = subprocess.run(
-        digibot + ["summary", "preview", "--format", fmt],
+        [*digibot, "summary", "preview", "--format", fmt],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -464,9 +464,9 @@ def test_no_reminders_for_a_period_whose_summary_was_posted_early(programme, sta
     ctx = Context(engine=programme, language="en", now=lambda: datetime(2025, 5, 7, 8, tzinfo=UTC))
     publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
     assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"  # 7 May
-    [spring, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
+    [spring, _] = summary_slots(2025, [(5, 20), (9, 20)], time(0, 0), ctx.timezone)
     outcome = send_reminders(ctx, SlackMessenger(web_client(settings_for(standin))), slot=spring,
-                             day=datetime(2025, 5, 19).date())  # fmt: skip
+                             day=date(2025, 5, 19))  # fmt: skip
     assert outcome.sent == [] and outcome.unreachable == []
 
 

@@ -43,11 +43,11 @@ def test_a_theme_named_like_a_formula_renders_the_html_report(tmp_path, dollars)
     env = {**os.environ, "DATABASE_URL": db_url("html.db"), "DIGIBOT_LANGUAGE": "fi"}
     digibot = [sys.executable, "-m", "bot.cli"]
     imported = subprocess.run(
-        digibot + ["import", str(dollars)], env=env, cwd=tmp_path, capture_output=True, text=True
+        [*digibot, "import", str(dollars)], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert imported.returncode == 0, imported.stderr
     result = subprocess.run(
-        digibot + ["summary", "preview", "--format", "html"],
+        [*digibot, "summary", "preview", "--format", "html"],
         env=env, cwd=tmp_path, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import base64
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import httpx
 import pytest
@@ -529,8 +529,8 @@ def test_reminders_reach_owners_who_have_talked_to_the_bot_once(teams: Running) 
     teams.say("help", OWNER)  # the personal chat is remembered
     teams.connector.sent.clear()
     ctx = Context(engine=teams.engine, language="fi")
-    [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
-    day = datetime(2025, 5, 6).date()
+    [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], time(0, 0), ctx.timezone)
+    day = date(2025, 5, 6)
     outcome = send_reminders(ctx, TeamsMessenger(teams.bot), slot=slot, day=day)
     assert outcome.sent == ["kehitysjohtaja@example.org"]
     assert "tietohallintopaallikko@example.org" in outcome.unreachable  # never talked to the bot

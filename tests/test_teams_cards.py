@@ -4,7 +4,7 @@ of replies here, and collected from real flows through the Teams stand-in in tes
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -91,10 +91,10 @@ def test_the_replies_of_every_command_make_valid_cards(programme, language) -> N
 
 def test_the_summary_parts_and_reminders_make_valid_cards(programme) -> None:
     ctx = Context(engine=programme, language="fi", now=lambda: NOW)
-    summary, parts = preview(ctx)
+    _summary, parts = preview(ctx)
     for card in (c for part in parts for c in cards.render_cards(part)):
         assert_valid(card)
-    [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], datetime(2025, 1, 1).time(), ctx.timezone)
+    [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], time(0, 0), ctx.timezone)
     with session_scope(programme) as session:
         measures = crud.measures(session, ids=[1, 2])
         for card in cards.render_cards(reminder_reply(measures, slot, ctx)):

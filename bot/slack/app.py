@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -20,7 +22,7 @@ from handlers.context import Context
 
 def web_client(settings: Settings) -> WebClient:
     """Retries on connection errors, 429 (after Retry-After) and 5xx answers."""
-    kwargs = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
+    kwargs: dict[str, Any] = {"base_url": settings.slack_api_url} if settings.slack_api_url else {}
     return WebClient(
         token=settings.slack_bot_token,
         retry_handlers=[

@@ -11,6 +11,7 @@ import re
 
 from handlers.replies import (
     Action,
+    Block,
     Chart,
     Entry,
     Fields,
@@ -58,7 +59,8 @@ def chunks(text: str, limit: int = SECTION_TEXT) -> list[str]:
     """Split escaped text at line ends (a very long line anywhere but inside an entity)."""
     pieces: list[str] = []
     current = ""
-    for line in text.split("\n"):
+    for whole in text.split("\n"):
+        line = whole
         while len(line) > limit:
             cut = limit
             amp = line.rfind("&", cut - 5, cut)
@@ -95,7 +97,7 @@ def _plain(text: str) -> dict:
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def blocks_of(block) -> list[dict]:
+def blocks_of(block: Block) -> list[dict]:
     match block:
         case Heading(text, 1) if len(text) <= HEADER_TEXT:
             return [{"type": "header", "text": plain(text, HEADER_TEXT)}]
@@ -169,6 +171,7 @@ def render_view_blocks(reply: Reply, more: str, *, limit: int = VIEW_BLOCKS) -> 
     blocks = [b for block in reply.blocks for b in blocks_of(block)]
     if len(blocks) <= limit:
         return blocks
-    return blocks[: limit - 1] + [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(more)}]}
+    return [
+        *blocks[: limit - 1],
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(more)}]},
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -49,7 +50,8 @@ class SlackPublisher:
             found = self.client.conversations_history(
                 channel=self.channel, include_all_metadata=True, limit=50
             )
-        for message in found.get("messages", []):
+        messages: list[dict[str, Any]] = found.get("messages", [])
+        for message in messages:
             for shared in message.get("files") or ():
                 if shared.get("name") == chart_filename(key):
                     return shared["id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from handlers.form import Form
@@ -16,6 +17,7 @@ from handlers.messages import Messages
 from handlers.render_text import render_text
 from handlers.replies import (
     Action,
+    Block,
     Chart,
     Entry,
     Fields,
@@ -47,7 +49,7 @@ def _text(text: str, **style: Any) -> dict:
     return {"type": "TextBlock", "text": escape(text), "wrap": True, **style}
 
 
-def elements(block) -> list[dict]:
+def elements(block: Block) -> list[dict]:
     match block:
         case Heading(text, level):
             size = {1: "Large", 2: "Medium"}.get(level, "Default")
@@ -144,7 +146,7 @@ def form_card(
     t: Messages,
     *,
     form_id: str,
-    problems: list[Problem] = (),
+    problems: Sequence[Problem] = (),
     values: dict[str, str | None] | None = None,
 ) -> dict:
     """The update dialog; after a refused submission, the errors under their fields and the
@@ -176,8 +178,10 @@ def form_card(
     laid_out: list[dict] = []
     for element in body:
         laid_out.append(element)
-        for message in errors.get(element["id"], []):
-            laid_out.append(_text(message, color="Attention", spacing="None"))
+        laid_out.extend(
+            _text(message, color="Attention", spacing="None")
+            for message in errors.get(element["id"], [])
+        )
     actions = [
         {
             "type": "Action.Submit",

@@ -66,7 +66,7 @@ def manifest(*, bot_id: str, host: str, t: Messages, version: str = "1.0.0") -> 
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
-        "validDomains": [host.split(":")[0]],  # a domain, without the port
+        "validDomains": [host.split(":", maxsplit=1)[0]],  # a domain, without the port
     }
 
 

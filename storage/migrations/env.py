@@ -2,6 +2,7 @@
 the URL of DATABASE_URL when alembic is run by hand."""
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
@@ -9,7 +10,7 @@ import storage.models  # noqa: F401  (registers every table on SQLModel.metadata
 target_metadata = SQLModel.metadata
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
