@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from bot.slack.blocks import render_messages  # noqa: E402
 from handlers.commands import handle  # noqa: E402
 from handlers.context import Actor, Context  # noqa: E402
-from handlers.summary import build_summary  # noqa: E402
-from handlers.summary_report import summary_parts  # noqa: E402
+from handlers.summary.build import build_summary  # noqa: E402
+from handlers.summary.report import summary_parts  # noqa: E402
 from storage import summary_runs  # noqa: E402
 from storage.db import make_engine, migrate, session_scope  # noqa: E402
 from storage.programme_io import import_file  # noqa: E402

@@ -20,12 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import fill, programme_file  # noqa: E402
 from bot.slack.blocks import render_messages  # noqa: E402
-from handlers.chart import status_chart  # noqa: E402
 from handlers.context import Context  # noqa: E402
-from handlers.render_document import render_html, render_markdown  # noqa: E402
 from handlers.render_text import render_text  # noqa: E402
-from handlers.summary import build_summary  # noqa: E402
-from handlers.summary_report import summary_parts, title  # noqa: E402
+from handlers.summary.build import build_summary  # noqa: E402
+from handlers.summary.chart import status_chart  # noqa: E402
+from handlers.summary.document import render_html, render_markdown  # noqa: E402
+from handlers.summary.report import summary_parts, title  # noqa: E402
 from storage import summary_runs  # noqa: E402
 from storage.db import make_engine, migrate, session_scope  # noqa: E402
 from storage.programme_io import import_file  # noqa: E402

@@ -21,7 +21,7 @@ from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
 from handlers.replies import Reply
-from handlers.summary import Summary
+from handlers.summary.build import Summary
 from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
@@ -258,7 +258,7 @@ def _restore(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 
 
 def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
-    from handlers import summary_post
+    from handlers.summary import post as summary_post
 
     engine = _engine(settings)
     ctx = _context(engine, settings)
@@ -287,9 +287,9 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 def _summary_document(
     fmt: str, summary: Summary, parts: list[Reply], ctx: Context, engine: Engine
 ) -> str:
-    from handlers.chart import status_chart
-    from handlers.render_document import render_html, render_markdown
-    from handlers.summary_report import title
+    from handlers.summary.chart import status_chart
+    from handlers.summary.document import render_html, render_markdown
+    from handlers.summary.report import title
 
     if fmt == "markdown":
         return render_markdown(parts)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from bot.settings import Settings
 from handlers.context import Context
 from handlers.reminders import FirstReachable, Messenger
-from handlers.summary_post import Publisher
+from handlers.summary.post import Publisher
 
 if TYPE_CHECKING:
     from slack_bolt import App

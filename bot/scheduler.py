@@ -18,7 +18,7 @@ from bot.settings import Settings
 from handlers.context import Context
 from handlers.reminders import Messenger, send_reminders
 from handlers.schedule import due_reminder, due_summary, scheduled_key
-from handlers.summary_post import Publisher, post
+from handlers.summary.post import Publisher, post
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)

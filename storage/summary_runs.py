@@ -2,7 +2,7 @@
 processes run and whenever one of them dies.
 
 These functions only add and flush: the caller's unit of work commits (the summary job makes
-each step durable before the next, handlers/summary_post.py). A claim that loses a race is
+each step durable before the next, handlers/summary/post.py). A claim that loses a race is
 undone to a SAVEPOINT, so the caller's transaction goes on."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from bot import platforms
 from bot.settings import Settings
 from handlers.render_text import render_text
 from handlers.schedule import due_reminder, due_summary
-from handlers.summary_post import outcome_reply, post
+from handlers.summary.post import outcome_reply, post
 from storage.db import make_engine
 from storage.models import SummaryRun
 from tests.conftest import EXAMPLE, db_url

@@ -13,11 +13,11 @@ from html.parser import HTMLParser
 import pytest
 from matplotlib import pyplot as plt
 
-from handlers.chart import status_chart
 from handlers.context import Context
-from handlers.render_document import render_html
-from handlers.summary_post import preview
-from handlers.summary_report import title
+from handlers.summary.chart import status_chart
+from handlers.summary.document import render_html
+from handlers.summary.post import preview
+from handlers.summary.report import title
 from handlers.vocabulary import STATUSES
 from tests.conftest import record
 

@@ -21,7 +21,7 @@ from handlers.context import Context
 from handlers.render_text import render_text
 from handlers.state.stale import stale_lines
 from handlers.state.values import NOTE_LIMIT
-from handlers.summary_post import post, preview
+from handlers.summary.post import post, preview
 from handlers.vocabulary import BY_CODE
 from storage import conversations, crud, summary_runs
 from storage.db import make_engine, migrate, session_scope

@@ -19,10 +19,10 @@ from bot.settings import Settings
 from bot.slack.app import web_client
 from bot.slack.publisher import SlackMessenger, SlackPublisher
 from handlers.context import Context
-from handlers.render_document import render_html, render_markdown
 from handlers.render_text import render_text
-from handlers.summary_post import post, preview
-from handlers.summary_report import title
+from handlers.summary.document import render_html, render_markdown
+from handlers.summary.post import post, preview
+from handlers.summary.report import title
 from storage.db import session_scope
 from tests.conftest import EXAMPLE, db_url, record
 from tests.slack_standin import SlackStandIn

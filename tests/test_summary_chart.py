@@ -13,7 +13,7 @@ import pytest
 from bot.slack.app import web_client
 from bot.slack.publisher import SlackPublisher
 from handlers.context import Context
-from handlers.summary_post import post
+from handlers.summary.post import post
 from storage.db import session_scope
 from storage.programme_io import import_file
 from tests.conftest import EXAMPLE, db_url

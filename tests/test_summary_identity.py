@@ -18,7 +18,7 @@ from bot.slack.publisher import SlackMessenger, SlackPublisher
 from handlers.context import Context
 from handlers.render_text import render_text
 from handlers.schedule import Calendar, summary_slots
-from handlers.summary_post import outcome_reply, post
+from handlers.summary.post import outcome_reply, post
 from storage.models import SummaryRun
 from tests.conftest import ROOT, record
 from tests.slack_standin import SlackStandIn

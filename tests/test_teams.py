@@ -23,7 +23,7 @@ from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
 from handlers.context import Context
 from handlers.reminders import send_reminders
 from handlers.schedule import summary_slots
-from handlers.summary_post import post, preview
+from handlers.summary.post import post, preview
 from storage import conversations
 from storage.db import session_scope
 from tests import raw_http

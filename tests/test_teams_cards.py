@@ -28,7 +28,7 @@ from handlers.replies import (
 )
 from handlers.schedule import summary_slots
 from handlers.state.values import Problem
-from handlers.summary_post import preview
+from handlers.summary.post import preview
 from storage import crud
 from storage.db import session_scope
 from tests.adaptive_cards import assert_valid, problems

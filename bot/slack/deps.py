@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.slack.identity import Directory
 from handlers.context import Context
 from handlers.messages import Messages
-from handlers.summary_post import Publisher
+from handlers.summary.post import Publisher
 
 log = logging.getLogger(__name__)
 

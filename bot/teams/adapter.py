@@ -55,7 +55,7 @@ from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
 from handlers.replies import Reply
-from handlers.summary_post import ChannelUnknown
+from handlers.summary.post import ChannelUnknown
 from storage import conversations
 from storage.db import session_scope
 

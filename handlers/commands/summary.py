@@ -6,7 +6,7 @@ from __future__ import annotations
 from handlers.commands.registry import Command, Request, Who
 from handlers.effects import PostSummary, Result
 from handlers.replies import Reply, error
-from handlers.summary_post import preview
+from handlers.summary.post import preview
 from handlers.vocabulary import fold
 
 ACTIONS = {

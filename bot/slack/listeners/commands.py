@@ -18,7 +18,7 @@ from handlers.commands import handle
 from handlers.context import Actor
 from handlers.effects import OpenForm, PostSummary, Result
 from handlers.replies import error
-from handlers.summary_post import post_command
+from handlers.summary.post import post_command
 
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3

@@ -13,7 +13,7 @@ from handlers.commands import handle
 from handlers.effects import OpenForm, PostSummary
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Reply, error
-from handlers.summary_post import post_command
+from handlers.summary.post import post_command
 
 if TYPE_CHECKING:
     from bot.teams.adapter import TeamsBot

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
-from handlers.summary import Row, Summary, ThemeSection
+from handlers.summary.build import Row, Summary, ThemeSection
 from handlers.vocabulary import STATUSES
 
 

@@ -19,13 +19,13 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers import log_context
-from handlers.chart import status_chart
 from handlers.context import Actor, Context
 from handlers.replies import Hint, Paragraph, Reply, error
 from handlers.schedule import SummaryKey, half_year, hand_post_key, next_summary
 from handlers.state.reply import local_today
-from handlers.summary import Summary, build_summary
-from handlers.summary_report import summary_parts, title
+from handlers.summary.build import Summary, build_summary
+from handlers.summary.chart import status_chart
+from handlers.summary.report import summary_parts, title
 from storage import summary_runs
 from storage.db import session_scope
 from storage.models import SummaryRun

@@ -8,7 +8,7 @@ import io
 
 from handlers.context import Context
 from handlers.status_style import STYLES
-from handlers.summary import Summary
+from handlers.summary.build import Summary
 from handlers.vocabulary import STATUSES
 
 
