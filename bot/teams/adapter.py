@@ -282,7 +282,7 @@ class TeamsPublisher:
     def find(self, key: str, *, thread: str | None) -> str | None:
         return None  # a bot cannot read a channel's messages back: a crash may repeat one
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+    def upload_chart(self, png: bytes, *, title: str, thread: str | None, key: str) -> str:
         return self.post(cards.activity(cards.chart_card(png, title)), thread=thread, key=key)
 
 
