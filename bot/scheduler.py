@@ -18,7 +18,7 @@ from bot.settings import Settings
 from handlers.context import Context
 from handlers.reminders import Messenger, send_reminders
 from handlers.schedule import due_reminder, due_summary, scheduled_key
-from handlers.summary.post import Publisher, post
+from handlers.summary.post import Outcome, Publisher, post
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,18 +44,21 @@ class Schedule:
         try:
             ctx = replace(self.ctx, now=lambda: now)
             slot = due_summary(now, self.month_days, self.at, self.zone, self.calendar.grace)
-            key = scheduled_key(slot, self.calendar, self.zone) if slot else None
-            for publisher in self.publishers if key else ():
-                outcome = post(ctx, publisher, key=key, trigger="schedule", requested_by="schedule")
-                if outcome.state == "already" and outcome.run.trigger != "schedule":
-                    self._tell_once(key.name, outcome)
+            if slot:
+                key = scheduled_key(slot, self.calendar, self.zone)
+                for publisher in self.publishers:
+                    outcome = post(
+                        ctx, publisher, key=key, trigger="schedule", requested_by="schedule"
+                    )
+                    if outcome.state == "already" and outcome.run.trigger != "schedule":
+                        self._tell_once(key.name, outcome)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
             if reminder:
                 send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")
 
-    def _tell_once(self, name: str, outcome) -> None:
+    def _tell_once(self, name: str, outcome: Outcome) -> None:
         """A summary a coordinator posted early is not posted again: say so, once."""
         run = outcome.run
         if (name, run.channel) not in self._told:

@@ -18,11 +18,13 @@ def may_act(session: Session, measure: Measure, actor: Actor, ctx: Context) -> b
 
 
 def refusal(session: Session, measure: Measure, ctx: Context) -> Reply:
+    return error(refusal_text(session, measure, ctx), ctx.t("permission.coordinator_hint"))
+
+
+def refusal_text(session: Session, measure: Measure, ctx: Context) -> str:
+    """Who may update the measure instead: the form shows it beside the measure field."""
     owner = crud.roles_of(session, measure_ids=[measure.id])[measure.id].owner
-    return error(
-        ctx.t("permission.refused", id=measure.code, owner=person_label(owner)),
-        ctx.t("permission.coordinator_hint"),
-    )
+    return ctx.t("permission.refused", id=measure.code, owner=person_label(owner))
 
 
 def is_coordinator(session: Session, actor: Actor, ctx: Context) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from handlers import auth, log_context
 from handlers import formatting as fmt
 from handlers.context import Actor, Context
-from handlers.replies import Action, Entry, Heading, Hint, Items, Paragraph, Reply, error
+from handlers.replies import Action, Block, Entry, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.state.labels import measure_line
 from handlers.state.stale import stale_lines
 from handlers.state.store import earlier_delivery, store
@@ -100,13 +100,31 @@ def _groups(measures: list[Measure], themes: dict[int, Theme]) -> tuple[OptionGr
     )
 
 
-def submit_form(actor: Actor, ctx: Context, **values) -> Reply | list[Problem]:
+def submit_form(
+    actor: Actor,
+    ctx: Context,
+    *,
+    measure_code: str | None,
+    status_code: str | None,
+    progress: str | None,
+    note: str,
+    key: str | None,
+) -> Reply | list[Problem]:
     """Store the update, or say which fields to correct (nothing is stored then). Never
     raises: a fault is a problem shown in the form, and nothing is saved."""
-    code = values.get("measure_code")
-    with log_context.about(command="update", platform=ctx.source, user=actor.author, measure=code):
+    with log_context.about(
+        command="update", platform=ctx.source, user=actor.author, measure=measure_code
+    ):
         try:
-            result = _submit(actor, ctx, **values)
+            result = _submit(
+                actor,
+                ctx,
+                measure_code=measure_code,
+                status_code=status_code,
+                progress=progress,
+                note=note,
+                key=key,
+            )
         except OperationalError:  # the engine logs an outage once
             return [Problem("note", ctx.t("db.unavailable"))]
         except Exception:
@@ -142,7 +160,7 @@ def _submit(
         if measure is None:
             return [Problem("measure", t("form.pick_measure"))]
         if not auth.may_act(session, measure, actor, ctx):
-            return [Problem("measure", auth.refusal(session, measure, ctx).blocks[0].text)]
+            return [Problem("measure", auth.refusal_text(session, measure, ctx))]
         status = BY_CODE.get(status_code or "")
         if status is None:
             return [Problem("status", t("form.pick_status"))]
@@ -162,7 +180,7 @@ def home(actor: Actor, ctx: Context) -> Reply:
         ids = crud.measure_ids_of(session, refs=actor.refs)
         measures = sorted(crud.measures(session, ids=ids), key=lambda m: crud.natural_key(m.code))
         current = crud.current_updates(session, measure_ids=ids)
-        blocks: list = [Heading(t("home.title"))]
+        blocks: list[Block] = [Heading(t("home.title"))]
         for m in measures:
             update = current.get(m.id)
             line = measure_line(m, update, None, ctx).rsplit(" — ", 1)[0]

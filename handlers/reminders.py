@@ -13,7 +13,7 @@ from handlers import formatting as fmt
 from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
-from handlers.replies import Action, Entry, Heading, Hint, Paragraph, Reply
+from handlers.replies import Action, Block, Entry, Heading, Hint, Paragraph, Reply
 from handlers.schedule import SummarySlot, scheduled_key
 from handlers.state.stale import stale_measures
 from storage import crud, summary_runs
@@ -114,7 +114,7 @@ def _send_reminders(
 
 def reminder_reply(measures: list[Measure], slot: SummarySlot, ctx: Context) -> Reply:
     t = ctx.t
-    blocks: list = [
+    blocks: list[Block] = [
         Heading(t("reminder.title")),
         Paragraph(t("reminder.intro", date=fmt.day(ctx.language, slot.day), count=len(measures))),
     ]
@@ -132,7 +132,7 @@ def outcome_reply(outcome: ReminderOutcome, ctx: Context) -> Reply:
         already=len(outcome.already),
         unreachable=len(outcome.unreachable),
     )
-    blocks: list = [Paragraph(text)]
+    blocks: list[Block] = [Paragraph(text)]
     if outcome.unreachable:
         blocks.append(Hint(ctx.t("reminder.unreachable", people=", ".join(outcome.unreachable))))
     return Reply(tuple(blocks))

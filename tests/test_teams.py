@@ -665,3 +665,20 @@ def test_summary_post_before_the_bot_has_seen_the_channel_says_what_to_do(
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     said = done.stdout + done.stderr
     assert f"has not seen the Teams channel {CHANNEL}" in said and "mention" in said
+
+
+def test_a_turn_that_fails_apologises_and_logs_its_traceback(
+    teams: Running, logged: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(context: object) -> None:
+        raise RuntimeError("the turn broke")
+
+    monkeypatch.setattr(teams.bot, "remember", broken)
+    response = teams.say("help")
+
+    assert response.status_code < 500
+    [sent] = teams.connector.activities()
+    assert "Something went wrong and nothing was saved" in texts(sent)
+    [record] = [r for r in logged.records if r.getMessage() == "Teams turn failed"]
+    assert record.levelname == "ERROR" and record.exc_info
+    assert "RuntimeError: the turn broke" in logged.text

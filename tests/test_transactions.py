@@ -33,27 +33,29 @@ def test_a_repeated_delivery_keeps_the_callers_work(engine: Engine) -> None:
 
 
 def test_a_delivery_whose_handling_failed_is_handled_on_the_retry(engine: Engine) -> None:
-    with pytest.raises(RuntimeError), session_scope(engine) as session:
-        assert crud.claim_delivery(session, key="slack:event:Ev2")
-        crud.ensure_person(session, ref="U0NEW")
-        raise RuntimeError("the command failed")
+    def handle_and_fail() -> None:
+        with session_scope(engine) as session:
+            assert crud.claim_delivery(session, key="slack:event:Ev2")
+            crud.ensure_person(session, ref="U0NEW")
+            raise RuntimeError("the command failed")
+
+    with pytest.raises(RuntimeError, match="the command failed"):
+        handle_and_fail()
     with session_scope(engine) as session:
         assert crud.claim_delivery(session, key="slack:event:Ev2")
         assert crud.find_person(session, ref="U0NEW") is None
 
 
 def test_no_storage_module_commits_or_rolls_back_for_its_caller() -> None:
-    calls = []
-    for path in sorted(STORAGE.glob("*.py")):
-        if path.name in OWNERS:
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ("commit", "rollback")
-            ):
-                calls.append(f"{path.name}:{node.lineno} {node.func.attr}()")
+    calls = [
+        f"{path.name}:{node.lineno} {node.func.attr}()"
+        for path in sorted(STORAGE.glob("*.py"))
+        if path.name not in OWNERS
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("commit", "rollback")
+    ]
     assert calls == []
 
 

@@ -62,7 +62,7 @@ class SlackPublisher:
                 return message["ts"]
         return None
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+    def upload_chart(self, png: bytes, *, title: str, thread: str | None, key: str) -> str:
         response = self.client.files_upload_v2(
             channel=self.channel, thread_ts=thread, content=png, filename=chart_filename(key),
             title=title,

@@ -29,6 +29,7 @@ from microsoft_agents.activity import (
     load_configuration_from_env,
 )
 from microsoft_agents.hosting.core import (
+    AccessTokenProviderBase,
     AgentApplication,
     AgentAuthConfiguration,
     AnonymousTokenProvider,
@@ -37,6 +38,7 @@ from microsoft_agents.hosting.core import (
     ConnectionManager,
     ConnectorClientBase,
     MemoryStorage,
+    TeamsConnectorClient,
     TurnContext,
     TurnState,
 )
@@ -55,7 +57,7 @@ from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
 from handlers.replies import Reply
-from handlers.summary.post import ChannelUnknown
+from handlers.summary.post import ChannelUnknown, Publisher
 from storage import conversations
 from storage.db import session_scope
 
@@ -64,7 +66,7 @@ PLATFORM = "teams"
 EMAIL_TTL = 3600.0
 
 
-def _token_provider(config: AgentAuthConfiguration):
+def _token_provider(config: AgentAuthConfiguration) -> AccessTokenProviderBase:
     if config.CLIENT_ID:  # production: Entra tokens for the replies
         from microsoft_agents.authentication.msal import MsalAuth
 
@@ -92,7 +94,7 @@ class TeamsBot:
             connection_manager=self.connections,
         )
         self.ctx = replace(ctx, source=PLATFORM, prefix="", forms=True)
-        self.publisher = None
+        self.publisher: Publisher | None = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
         listeners.register(self.app, self)
 
@@ -107,7 +109,8 @@ class TeamsBot:
             if problem := _not_an_activity(body):
                 log.warning("Teams request refused: %s", problem)
                 return JSONResponse({"error": problem}, status_code=400)
-            return await start_agent_process(replayed(request, body), self.app, self.adapter)
+            answer = await start_agent_process(replayed(request, body), self.app, self.adapter)
+            return Response(status_code=202) if answer is None else answer  # it always answers
 
         async def messages(request: Request) -> Response:
             if problem := _unusable_token(request.headers.get("authorization")):
@@ -132,7 +135,10 @@ class TeamsBot:
             return cached[1], cached[2]
         email = upn = None
         try:
-            client = context.services.get(ConnectorClientBase)
+            # The SDK keys the turn's client by its Protocol; its factory makes a Teams one.
+            client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+            if not isinstance(client, TeamsConnectorClient):
+                raise LookupError(f"no Teams connector client, but {type(client).__name__}")
             member = await client.get_conversation_member(context.activity.conversation.id, user_id)
             email, upn = member.email, member.user_principal_name
         except Exception as failed:  # an unknown member, or the connector is down
@@ -157,14 +163,14 @@ class TeamsBot:
         if conversation_type == "personal":
             email = (await self._email(context, a.from_property.id))[0]
         personal = conversation_type == "personal"
-        row = dict(
-            platform=PLATFORM, conversation_id=conversation_id, kind=conversation_type,
-            service_url=a.service_url, tenant_id=tenant,
-            reference=reference.model_dump_json(by_alias=True, exclude_none=True),
-            user_id=a.from_property.id if personal else None,
-            aad_object_id=a.from_property.aad_object_id if personal else None,
-            email=email,
-        )  # fmt: skip
+        row = {
+            "platform": PLATFORM, "conversation_id": conversation_id, "kind": conversation_type,
+            "service_url": a.service_url, "tenant_id": tenant,
+            "reference": reference.model_dump_json(by_alias=True, exclude_none=True),
+            "user_id": a.from_property.id if personal else None,
+            "aad_object_id": a.from_property.aad_object_id if personal else None,
+            "email": email,
+        }  # fmt: skip
         await asyncio.to_thread(self._save, row)
 
     def _save(self, row: dict) -> None:
@@ -282,7 +288,7 @@ class TeamsPublisher:
     def find(self, key: str, *, thread: str | None) -> str | None:
         return None  # a bot cannot read a channel's messages back: a crash may repeat one
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+    def upload_chart(self, png: bytes, *, title: str, thread: str | None, key: str) -> str:
         return self.post(cards.activity(cards.chart_card(png, title)), thread=thread, key=key)
 
 

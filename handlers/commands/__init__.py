@@ -12,7 +12,20 @@ import logging
 from sqlalchemy.exc import OperationalError
 
 from handlers import auth, log_context
-from handlers.commands import help, history, list, show, stale, status, summary, undo, update
+
+# help and list are modules named *_command: a submodule becomes a name in this package, and
+# `help` or `list` here would shadow the builtins.
+from handlers.commands import (
+    help_command,
+    history,
+    list_command,
+    show,
+    stale,
+    status,
+    summary,
+    undo,
+    update,
+)
 from handlers.commands.registry import Command, Request, Who
 from handlers.context import Actor, Context
 from handlers.effects import Result
@@ -26,7 +39,8 @@ from storage.text import control_character
 log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Command, ...] = tuple(
-    module.COMMAND for module in (update, status, show, history, list, undo, stale, summary, help)
+    module.COMMAND
+    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
 )
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}
@@ -62,7 +76,7 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
     if char := control_character(text):  # refused on every database alike (PostgreSQL: NUL)
         return error(ctx.t("text.control", char=char))
     head, _, args = text.strip().partition(" ")
-    command = find(head) if head else (update.COMMAND if ctx.forms else help.COMMAND)
+    command = find(head) if head else (update.COMMAND if ctx.forms else help_command.COMMAND)
     if command is None:
         return error(ctx.t("help.short", text=clip(text), p=ctx.prefix))
     about_one = command.name in ("status", "show", "history", "undo", "update") and args.strip()

@@ -8,7 +8,7 @@ from handlers import formatting as fmt
 from handlers.commands.registry import Command, Request
 from handlers.commands.show import one_id
 from handlers.context import Context
-from handlers.replies import Heading, Hint, Items, Paragraph, Reply
+from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
 from handlers.state.labels import author_label
 from handlers.state.lookup import not_found
 from handlers.vocabulary import BY_CODE
@@ -19,9 +19,9 @@ HISTORY_SHOWN = 20
 
 
 def run(request: Request) -> Reply:
-    code, problem = one_id(request, "example.history")
-    if problem:
-        return problem
+    code = one_id(request, "example.history")
+    if isinstance(code, Reply):
+        return code
     t, session, ctx = request.ctx.t, request.session, request.ctx
     measure = crud.find_measure(session, code=code)
     if measure is None:
@@ -30,7 +30,10 @@ def run(request: Request) -> Reply:
     if not rows:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
     lines = tuple(_line(session, u, ctx) for u in rows)
-    blocks: list = [Heading(t("history.title", id=measure.code, title=measure.title)), Items(lines)]
+    blocks: list[Block] = [
+        Heading(t("history.title", id=measure.code, title=measure.title)),
+        Items(lines),
+    ]
     if total > len(rows):
         blocks.append(Hint(t("history.more", count=total - len(rows))))
     return Reply(tuple(blocks))

@@ -10,19 +10,19 @@ from handlers.state.reply import state_reply
 from storage import crud
 
 
-def one_id(request: Request, example: str) -> tuple[str | None, Reply | None]:
+def one_id(request: Request, example: str) -> str | Reply:
     """The one measure id a command takes, or the reply saying how to give it."""
     ctx, words = request.ctx, request.args.split()
     if len(words) != 1:
         intro = ctx.t("usage.show") if not words else ctx.t("usage.extra", text=clip(request.args))
-        return None, error(intro, ctx.t(example, p=ctx.prefix))
-    return words[0], None
+        return error(intro, ctx.t(example, p=ctx.prefix))
+    return words[0]
 
 
 def run(request: Request) -> Reply:
-    code, problem = one_id(request, "example.show")
-    if problem:
-        return problem
+    code = one_id(request, "example.show")
+    if isinstance(code, Reply):
+        return code
     measure = crud.find_measure(request.session, code=code)
     if measure is None:
         return not_found(request.session, code, request.ctx)

@@ -28,14 +28,19 @@ def parse_summary_args(args: str) -> tuple[str, bool] | None:
 
 
 def check(request: Request) -> Reply | None:
-    if parse_summary_args(request.args) is None:
-        t = request.ctx.t
-        return error(t("summary.usage"), t("summary.example", p=request.ctx.prefix))
-    return None
+    return _usage(request) if parse_summary_args(request.args) is None else None
+
+
+def _usage(request: Request) -> Reply:
+    t = request.ctx.t
+    return error(t("summary.usage"), t("summary.example", p=request.ctx.prefix))
 
 
 def run(request: Request) -> Result:
-    action, force = parse_summary_args(request.args)
+    parsed = parse_summary_args(request.args)
+    if parsed is None:  # check() refused it already
+        return _usage(request)
+    action, force = parsed
     if action == "post":
         return PostSummary(force=force)  # the platform posts: it knows the channel
     _, parts = preview(request.ctx)

@@ -42,7 +42,7 @@ def run(request: Request) -> Reply:
             return error(t("undo.nothing_measure", id=measure.code), example)
         return error(t("undo.nothing"), example)
     crud.withdraw(session, update=update, by=author_ref(session, actor), at=now)
-    measure = session.get(Measure, update.measure_id)
+    measure = session.get_one(Measure, update.measure_id)
     done = t(
         "undo.done",
         time=fmt.moment(ctx.language, update.created_at, ctx.timezone),
@@ -50,7 +50,7 @@ def run(request: Request) -> Reply:
         status=t(f"status.{update.status}"),
     )
     state = state_reply(session, measure, ctx, intro=t("undo.now"))
-    return Reply((Paragraph(done),) + state.blocks)
+    return Reply((Paragraph(done), *state.blocks))
 
 
 COMMAND = Command(

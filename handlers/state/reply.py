@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Context
-from handlers.replies import Fields, Heading, Paragraph, Reply
+from handlers.replies import Block, Fields, Heading, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
 from handlers.vocabulary import Status
 from storage import crud
@@ -43,7 +43,7 @@ def state_reply(
     if full:
         who, plan = _programme_fields(session, measure, ctx)
         pairs = who + pairs + plan
-    blocks: list = [Paragraph(intro)] if intro else []
+    blocks: list[Block] = [Paragraph(intro)] if intro else []
     blocks.append(Heading(f"{status.mark} {measure.code} {measure.title}"))
     if full and measure.description:
         blocks.append(Paragraph(measure.description))
@@ -60,7 +60,7 @@ def _programme_fields(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """What the programme says: who answers for the measure, and its plan."""
     t, lang = ctx.t, ctx.language
-    theme = session.get(Theme, measure.theme_id)
+    theme = session.get_one(Theme, measure.theme_id)
     roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
     head = [
         (t("field.theme"), f"{theme.code} {theme.name}"),

@@ -45,7 +45,7 @@ def store(
             session, measure, ctx, intro=t("status.already_recorded", id=measure.code)
         )
     reply = state_reply(session, measure, ctx, intro=t("status.recorded", id=measure.code))
-    return Reply(reply.blocks + (Hint(t("status.undo_hint", p=ctx.prefix, id=measure.code)),))
+    return Reply((*reply.blocks, Hint(t("status.undo_hint", p=ctx.prefix, id=measure.code))))
 
 
 def earlier_delivery(session: Session, key: str | None, ctx: Context) -> Reply | None:
@@ -53,7 +53,7 @@ def earlier_delivery(session: Session, key: str | None, ctx: Context) -> Reply |
     earlier = crud.update_by_key(session, idempotency_key=key) if key else None
     if earlier is None:
         return None
-    measure = session.get(Measure, earlier.measure_id)
+    measure = session.get_one(Measure, earlier.measure_id)
     return state_reply(
         session, measure, ctx, intro=ctx.t("status.already_recorded", id=measure.code)
     )

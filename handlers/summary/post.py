@@ -62,7 +62,7 @@ class Publisher(Protocol):
         """A message posted with `key` that we did not live to record (a crash between the
         platform's answer and our database); None if there is none, or no way to tell."""
 
-    def upload_chart(self, png: bytes, *, title: str, thread: str, key: str) -> str:
+    def upload_chart(self, png: bytes, *, title: str, thread: str | None, key: str) -> str:
         """Put the chart in the thread, marked with `key` so that `find` finds it; its id."""
 
 

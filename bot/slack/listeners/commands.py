@@ -17,7 +17,7 @@ from bot.slack.listeners.common import show_form
 from handlers.commands import handle
 from handlers.context import Actor
 from handlers.effects import OpenForm, PostSummary, Result
-from handlers.replies import error
+from handlers.replies import Reply, error
 from handlers.summary.post import post_command
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class Answer:
         self.respond, self.client, self.user_id, self.deps = respond, client, user_id, deps
         self.used = 0
 
-    def __call__(self, reply) -> None:
+    def __call__(self, reply: Reply) -> None:
         self.send(render_messages(reply))
 
     def send(self, messages: list[dict]) -> None:
@@ -75,18 +75,21 @@ def register(app: App, deps: SlackDeps) -> None:
             return error(deps.t("summary.no_channel"))
         return result
 
-    def carry_out(result: Result, actor: Actor, command: dict, client: WebClient, respond: Respond):
-        """Do what the command asked, after the acknowledgement."""
+    def carry_out(
+        result: Result, actor: Actor, command: dict, client: WebClient, respond: Respond
+    ) -> None:
+        """Do what the command asked, after the acknowledgement (settle() has answered a
+        PostSummary without a leadership channel)."""
         match result := settle(result):
             case OpenForm(measure=measure):
                 show_form(
                     client, deps, user_id=command["user_id"], trigger_id=command["trigger_id"],
                     measure=measure, tell=tell(respond, client, command["user_id"]),
                 )  # fmt: skip
-            case PostSummary(force=force):
+            case PostSummary(force=force) if deps.publisher is not None:
                 answer = tell(respond, client, command["user_id"])
                 answer(post_command(actor, deps.ctx, deps.publisher, force=force))
-            case _:
+            case Reply():
                 tell(respond, client, command["user_id"])(result)
 
     @app.command("/digi")

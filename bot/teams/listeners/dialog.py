@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
@@ -13,6 +14,7 @@ from bot.teams import cards
 from handlers.form import Form, open_form, submit_form
 from handlers.render_text import render_text
 from handlers.replies import Paragraph, Reply
+from handlers.state.values import Problem
 
 if TYPE_CHECKING:
     from bot.teams.adapter import TeamsBot
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 def register(app: AgentApplication, bot: TeamsBot) -> None:
     @app.invoke("task/fetch")
     async def fetch(context: TurnContext, state: TurnState) -> None:
-        data = (context.activity.value or {}).get("data") or {}
+        data = _data(context)
         actor = await bot.actor(context)
         form = await asyncio.to_thread(open_form, actor, bot.ctx, measure_code=data.get("measure"))
         if isinstance(form, Reply):
@@ -31,7 +33,7 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
 
     @app.invoke("task/submit")
     async def submitted(context: TurnContext, state: TurnState) -> None:
-        data = (context.activity.value or {}).get("data") or {}
+        data = _data(context)
         actor = await bot.actor(context)
         values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
         a = context.activity
@@ -58,7 +60,21 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         await bot.invoke_response(context, _task_message(result))
 
 
-def _dialog(bot: TeamsBot, form: Form, *, form_id: str, problems=(), values=None) -> dict:
+def _data(context: TurnContext) -> dict[str, Any]:
+    """What the card sent: the `data` object of the invoke's value (empty if malformed)."""
+    value = context.activity.value
+    data = value.get("data") if isinstance(value, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _dialog(
+    bot: TeamsBot,
+    form: Form,
+    *,
+    form_id: str,
+    problems: Sequence[Problem] = (),
+    values: dict[str, str | None] | None = None,
+) -> dict:
     content = cards.form_card(form, bot.ctx.t, form_id=form_id, problems=problems, values=values)
     attachment = {"contentType": cards.CARD_CONTENT, "content": content}
     return {

@@ -16,5 +16,5 @@ log = logging.getLogger(__name__)
 def register(app: AgentApplication, bot: TeamsBot) -> None:
     @app.error
     async def failed(context: TurnContext, error: Exception) -> None:
-        log.exception("Teams turn failed", exc_info=error)
+        log.error("Teams turn failed", exc_info=error)  # not in an except: the error given
         await context.send_activity(bot.ctx.t("internal.error"))

@@ -10,6 +10,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from handlers.commands import handle
 from handlers.context import Actor
+from handlers.replies import Reply
 from storage import conversations
 from storage.db import session_scope
 
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
 def register(app: AgentApplication, bot: TeamsBot) -> None:
     @app.conversation_update("membersAdded")
     async def added(context: TurnContext, state: TurnState) -> None:
-        a = context.activity
-        if any(m.id == a.recipient.id for m in a.members_added or []):
+        a, me = context.activity, context.activity.recipient
+        if me and any(m.id == me.id for m in a.members_added or []):
             await bot.remember(context)
-            await bot.reply(context, handle("help", Actor(), bot.ctx))
+            welcome = handle("help", Actor(), bot.ctx)
+            if isinstance(welcome, Reply):  # help always answers with a reply
+                await bot.reply(context, welcome)
 
     @app.installation_update()
     async def installed(context: TurnContext, state: TurnState) -> None:

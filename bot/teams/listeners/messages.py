@@ -31,14 +31,14 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         match result:
             case OpenForm(measure=measure):
                 await bot.reply(context, form_button(bot, measure))
-            case PostSummary() if bot.publisher is None:
-                await bot.reply(context, error(bot.ctx.t("summary.no_channel")))
-            case PostSummary(force=force):
+            case PostSummary(force=force) if bot.publisher is not None:
                 await context.send_activity(bot.ctx.t("slack.posting"))
                 outcome = await asyncio.to_thread(
                     post_command, actor, bot.ctx, bot.publisher, force=force
                 )
                 await bot.reply(context, outcome)
+            case PostSummary():
+                await bot.reply(context, error(bot.ctx.t("summary.no_channel")))
             case _:
                 await bot.reply(context, result)
 

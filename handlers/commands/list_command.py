@@ -17,7 +17,7 @@ def run(request: Request) -> Reply:
         return error(t("usage.extra", text=clip(request.args)), t("help.list", p=ctx.prefix))
     themes = sorted(crud.themes(session), key=lambda th: crud.natural_key(th.code))
     wanted_status: Status | None = None
-    title_args: dict = {}
+    title_args: dict[str, str] = {}
     if not words:
         measures, title, empty = crud.measures(session), "list.title.all", "list.empty_programme"
     elif fold(words[0]) in LIST_MINE_WORDS:
