@@ -244,9 +244,7 @@ class Fault:
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def validate(
-    model: type[Model], values: Mapping[object, object]
-) -> tuple[Model | None, list[Fault]]:
+def validate(model: type[Model], values: Mapping[Any, object]) -> tuple[Model | None, list[Fault]]:
     """The entry as the model, or every fault found in it: unknown fields first, then
     the fields in the order the model checks them."""
     try:
