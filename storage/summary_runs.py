@@ -151,7 +151,7 @@ class LostClaim(Exception):
 
 def _renew(session: Session, run: SummaryRun, **values: object) -> None:
     """Write to the run only while this process still holds it."""
-    held: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's
+    held: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # as in claim_run
         update(SummaryRun)
         .where(col(SummaryRun.id) == run.id, col(SummaryRun.claimed_by) == run.claimed_by)
         .values(**values)
