@@ -3,7 +3,7 @@ proactive summaries and reminders."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from storage.models import ConversationRef, utcnow
 
@@ -71,7 +71,7 @@ def personal(session: Session, *, platform: str, person_ref: str) -> Conversatio
                 ConversationRef.email == ref.lower(),
             ),
         )
-        .order_by(ConversationRef.updated_at.desc())
+        .order_by(col(ConversationRef.updated_at).desc())
     ).first()
 
 
@@ -81,7 +81,7 @@ def email_of(session: Session, *, user_ref: str) -> str | None:
         select(ConversationRef.email)
         .where(
             or_(ConversationRef.user_id == user_ref, ConversationRef.aad_object_id == user_ref),
-            ConversationRef.email.is_not(None),
+            col(ConversationRef.email).is_not(None),
         )
-        .order_by(ConversationRef.updated_at.desc())
+        .order_by(col(ConversationRef.updated_at).desc())
     ).first()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, or_, select
 
@@ -32,7 +32,7 @@ def normalize_ref(ref: str) -> str:
     return ref.lower() if "@" in ref else ref
 
 
-def natural_key(code: str) -> tuple:
+def natural_key(code: str) -> tuple[tuple[int, int, str], ...]:
     """Sort ids as people do: 1.2 before 1.10."""
     pieces = re.split(r"(\d+)", code.lower())
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pieces if p)
@@ -66,7 +66,9 @@ def person_among(session: Session, *, refs: Iterable[str]) -> Person | None:
     refs = {normalize_ref(r) for r in refs if r}
     if not refs:
         return None
-    return session.exec(select(Person).where(col(Person.ref).in_(refs)).order_by(Person.id)).first()
+    return session.exec(
+        select(Person).where(col(Person.ref).in_(refs)).order_by(col(Person.id))
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -248,10 +250,10 @@ def current_updates(
     measure_ids = list(measure_ids)
     if not measure_ids:
         return {}
-    visible = col(StatusUpdate.withdrawn_at).is_(None)
+    visible: ColumnElement[bool] = col(StatusUpdate.withdrawn_at).is_(None)
     if seen_at is not None:
         visible = or_(visible, col(StatusUpdate.withdrawn_at) > seen_at)
-    conditions = [StatusUpdate.measure_id == Measure.id, visible]
+    conditions = [col(StatusUpdate.measure_id) == col(Measure.id), visible]
     if up_to is not None:
         conditions.append(col(StatusUpdate.id) <= up_to)
     # ORDER BY … LIMIT 1, not max(): with `up_to`, SQLite would otherwise read the range.

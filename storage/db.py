@@ -87,7 +87,7 @@ def make_engine(
         # Python's sqlite3 begins a transaction only before a write; a SAVEPOINT outside one
         # is a transaction of its own, committed when released, whatever the caller decides.
         raw = connection.connection.dbapi_connection
-        if not raw.in_transaction:
+        if raw is not None and not raw.in_transaction:
             raw.execute("BEGIN")
 
     _watch(engine, timeouts, clock)

@@ -11,9 +11,20 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from types import UnionType
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Literal,
+    Protocol,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, create_model
 from sqlmodel import Session, SQLModel, col, select
@@ -34,12 +45,24 @@ from storage.models import (
 from storage.programme_io import MEASURE_FIELDS
 from storage.text import neutralise
 
-FORMAT_VERSION = 2
+FORMAT_VERSION: Final = 2
 """2 added update ids and the bot's state; files of version 1 still restore."""
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class _Row(_Strict):
+    """A table's rows in the export. Its fields are made at run time from the table's
+    columns (`row_model`), so a type checker knows none of them: each reads as Any."""
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+Row = TypeVar("Row", bound=_Row)
 
 
 def _aware(annotation: Any) -> Any:
@@ -51,7 +74,7 @@ def _aware(annotation: Any) -> Any:
     return annotation
 
 
-_COLUMNS: dict[type[_Strict], dict[str, str]] = {}
+_COLUMNS: dict[type[_Row], dict[str, str]] = {}
 """Each export model's fields that are columns: the export's name, the table's."""
 
 
@@ -63,7 +86,7 @@ def row_model(
     first: tuple[str, ...] = (),
     defaults: bool = True,
     **extra: Any,
-) -> type[_Strict]:
+) -> type[_Row]:
     """The export's form of a table's rows, read from its columns, so that a column added
     to the table is backed up and restored without touching this module. `rename`: the
     export's name of a column; `first`: fields that lead, in the file's order. With
@@ -78,31 +101,14 @@ def row_model(
         fields[name] = (_aware(info.annotation), info.default if plain_default else ...)
     fields |= extra
     fields = {name: fields.pop(name) for name in first} | fields
-    model = create_model(f"{table.__name__}Out", __base__=_Strict, **fields)
+    model = create_model(f"{table.__name__}Out", __base__=_Row, **fields)
     _COLUMNS[model] = columns
     return model
 
 
-def _row(model: type[_Strict], row: SQLModel, **extra: Any) -> Any:
+def _row(model: type[Row], row: SQLModel, **extra: Any) -> Row:
     columns = {n: c for n, c in _COLUMNS[model].items() if n not in extra}
     return model(**{name: getattr(row, column) for name, column in columns.items()}, **extra)
-
-
-# The programme's part: the file's names and order, as version 1 had them.
-ProgrammeOut = row_model(Programme, skip=("id",), defaults=False)
-PersonOut = row_model(Person, skip=("id",), rename={"ref": "id"}, defaults=False)
-CoordinatorOut = row_model(
-    Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
-)
-ThemeOut = row_model(Theme, skip=("id", "code_key"), rename={"code": "id"}, defaults=False)
-UpdateOut = row_model(
-    StatusUpdate,
-    skip=("measure_id", "idempotency_key"),
-    rename={"created_at": "time"},
-    first=("id", "time"),
-    defaults=False,
-    id=(int | None, None),  # the record number, which summary runs refer to; not in version 1
-)
 
 
 class CurrentOut(_Strict):
@@ -113,22 +119,50 @@ class CurrentOut(_Strict):
     time: AwareDatetime
 
 
-MeasureOut = row_model(
-    Measure,
-    skip=("id", "code_key", "theme_id"),
-    rename={"code": "id"},
-    first=MEASURE_FIELDS,
-    defaults=False,
-    theme=(str, ...),
-    owner=(str | None, ...),
-    deputies=(list[str], ...),
-    current=(CurrentOut | None, ...),
-    updates=(list[UpdateOut] | None, None),
-)
-PartOut = row_model(SummaryPart, skip=("id", "run_id"))
-RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
-ReminderOut = row_model(Reminder, skip=("id",))
-ConversationOut = row_model(ConversationRef, skip=("id",))
+# A model made at run time is no type to mypy: there, each is a _Row (fields of type Any).
+if TYPE_CHECKING:
+    ProgrammeOut = _Row
+    PersonOut = _Row
+    CoordinatorOut = _Row
+    ThemeOut = _Row
+    UpdateOut = _Row
+    MeasureOut = _Row
+    PartOut = _Row
+    RunOut = _Row
+    ReminderOut = _Row
+    ConversationOut = _Row
+else:
+    # The programme's part: the file's names and order, as version 1 had them.
+    ProgrammeOut = row_model(Programme, skip=("id",), defaults=False)
+    PersonOut = row_model(Person, skip=("id",), rename={"ref": "id"}, defaults=False)
+    CoordinatorOut = row_model(
+        Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
+    )
+    ThemeOut = row_model(Theme, skip=("id", "code_key"), rename={"code": "id"}, defaults=False)
+    UpdateOut = row_model(
+        StatusUpdate,
+        skip=("measure_id", "idempotency_key"),
+        rename={"created_at": "time"},
+        first=("id", "time"),
+        defaults=False,
+        id=(int | None, None),  # the record number, which summary runs refer to; not in version 1
+    )
+    MeasureOut = row_model(
+        Measure,
+        skip=("id", "code_key", "theme_id"),
+        rename={"code": "id"},
+        first=MEASURE_FIELDS,
+        defaults=False,
+        theme=(str, ...),
+        owner=(str | None, ...),
+        deputies=(list[str], ...),
+        current=(CurrentOut | None, ...),
+        updates=(list[UpdateOut] | None, None),
+    )
+    PartOut = row_model(SummaryPart, skip=("id", "run_id"))
+    RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
+    ReminderOut = row_model(Reminder, skip=("id",))
+    ConversationOut = row_model(ConversationRef, skip=("id",))
 BOT_STATE = ("summary_runs", "reminders", "conversations")
 
 
@@ -181,7 +215,7 @@ def build_export(session: Session, *, history: bool) -> ExportDoc:
     )
 
 
-def _bot_state(session: Session) -> dict[str, list]:
+def _bot_state(session: Session) -> dict[str, list[_Row]]:
     parts: dict[int, list[SummaryPart]] = {}
     for part in session.exec(select(SummaryPart).order_by(col(SummaryPart.seq))):
         parts.setdefault(part.run_id, []).append(part)
@@ -273,6 +307,10 @@ def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
     return out.getvalue()
 
 
+class _Writer(Protocol):
+    def writerow(self, row: Sequence[object], /) -> object: ...
+
+
 class _SafeWriter:
     """User text that a spreadsheet would run as a formula (=, +, -, @ …) gets a leading
     apostrophe, as OWASP advises: a note must not compute anything on the coordinator's PC.
@@ -280,10 +318,10 @@ class _SafeWriter:
 
     FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
-    def __init__(self, writer) -> None:
+    def __init__(self, writer: _Writer) -> None:
         self.writer = writer
 
-    def writerow(self, row: list[str]) -> None:
+    def writerow(self, row: Sequence[object]) -> None:
         cells = [neutralise(c) if isinstance(c, str) else c for c in row]
         self.writer.writerow(
             ["'" + c if isinstance(c, str) and c.startswith(self.FORMULA) else c for c in cells]

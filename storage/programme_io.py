@@ -9,10 +9,11 @@ An entry's values and their rules are declared once, as pydantic models (`Progra
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -52,7 +53,7 @@ class Problem:
     line: int
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class ImportFailed(Exception):
@@ -69,7 +70,7 @@ def _refuse(key: str, **params: Any) -> PydanticCustomError:
     return PydanticCustomError(key, key, params)
 
 
-def _text(value: Any, limit: int = TEXT_LIMIT, *, lines: bool = False) -> str | None:
+def _text(value: object, limit: int = TEXT_LIMIT, *, lines: bool = False) -> str | None:
     """Text as typed (a YAML number as its digits), spaces folded unless `lines`; None if
     blank."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -237,13 +238,13 @@ class Fault:
 
     field: str
     key: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def validate(model: type[Model], values: Mapping) -> tuple[Model | None, list[Fault]]:
+def validate(model: type[Model], values: Mapping[Any, object]) -> tuple[Model | None, list[Fault]]:
     """The entry as the model, or every fault found in it: unknown fields first, then
     the fields in the order the model checks them."""
     try:
@@ -276,9 +277,9 @@ class MeasureRow:
 @dataclass
 class ProgrammeFile:
     programme: dict[str, Any] | None = None
-    people: dict[str, str | None] = field(default_factory=dict)
-    themes: list[ThemeIn] = field(default_factory=list)
-    measures: list[MeasureRow] = field(default_factory=list)
+    people: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    themes: list[ThemeIn] = dataclasses.field(default_factory=list)
+    measures: list[MeasureRow] = dataclasses.field(default_factory=list)
     create_missing_themes: bool = False
 
 
@@ -322,7 +323,7 @@ def read_programme(path: Path) -> ProgrammeFile:
 # --- YAML ---
 
 
-class _Mapping(dict):
+class _Mapping(dict[Any, Any]):
     line: int = 0
     key_lines: dict[str, int]
 
@@ -347,8 +348,9 @@ class _LineLoader(yaml.SafeLoader):
         self.depth = 0
         self.repeated: list[Problem] = []
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        mark = self.peek_event().start_mark
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # index: a key's node or a position (types-PyYAML says int); peek_event unannotated there
+        mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
         if self.check_event(yaml.AliasEvent):
             node = super().compose_node(parent, index)
             self.expanded += self.sizes.get(id(node), 1)
@@ -445,8 +447,8 @@ def _read_yaml(text: str, problems: _Problems) -> ProgrammeFile:
             parsed.people[person.id] = person.name
     themes: dict[str, int] = {}
     for entry in problems.list_of(document, "themes"):
-        theme, known = problems.known(ThemeIn, entry)
-        if known and problems.first(themes, known.id.lower(), entry) and theme:
+        theme, known_theme = problems.known(ThemeIn, entry)
+        if known_theme and problems.first(themes, known_theme.id.lower(), entry) and theme:
             parsed.themes.append(theme)
     for entry in problems.list_of(document, "measures"):
         measure = problems.entry(MeasureIn, entry)
@@ -586,13 +588,13 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
     for ref, name in parsed.people.items():
         person(ref, name)
     themes: dict[str, Theme] = {t.code_key: t for t in session.exec(select(Theme))}
-    for row in parsed.themes:
-        theme = themes.get(row.id.lower()) or Theme(
-            code=row.id, code_key=row.id.lower(), name=row.name
+    for given in parsed.themes:
+        theme = themes.get(given.id.lower()) or Theme(
+            code=given.id, code_key=given.id.lower(), name=given.name
         )
-        theme.code, theme.name = row.id, row.name
+        theme.code, theme.name = given.id, given.name
         for level in LEVELS:
-            setattr(theme, level, getattr(row, level))
+            setattr(theme, level, getattr(given, level))
         session.add(theme)
         themes[theme.code_key] = theme
     for row in parsed.measures:  # CSV: a theme named but not defined is created, its name its id
@@ -635,11 +637,11 @@ def apply_programme(session: Session, parsed: ProgrammeFile) -> ImportResult:
         ]
         pending.append((measure, wanted, is_new, changed))
     session.flush()  # ids for new measures
-    for measure, wanted, is_new, changed in pending:
+    for measure, wanted, is_new, values_changed in pending:
         existing = roles.get(measure.id, [])
         changed = (
             crud.replace_roles(session, measure_id=measure.id, wanted=wanted, existing=existing)
-            or changed
+            or values_changed
         )
         created += is_new
         updated += changed and not is_new
@@ -658,6 +660,7 @@ def add_example_updates(session: Session, path: Path) -> int:
     rows = yaml.safe_load(path.read_text(encoding="utf-8"))
     for row in rows:
         measure = crud.find_measure(session, code=row["measure"])
+        assert measure is not None, row["measure"]  # the example's measures are the demo's
         crud.append_update(
             session, measure_id=measure.id, author=row["author"], status=row["status"],
             progress=row.get("progress"), note=row.get("note", ""), source="cli",

@@ -55,7 +55,11 @@ NOTE_LIMIT = 3000
 TRIGGERS = ("schedule", "chat", "cli")
 KINDS = ("personal", "channel", "groupChat")
 PLATFORMS = ("slack", "teams")
-STATE_TABLES = {"summary_runs": SummaryRun, "reminders": Reminder, "conversations": ConversationRef}
+STATE_TABLES: dict[str, type[SQLModel]] = {
+    "summary_runs": SummaryRun,
+    "reminders": Reminder,
+    "conversations": ConversationRef,
+}
 INT_MAX = 2**31 - 1
 PERIOD = re.compile(r"^\d{4}-H[12]$")
 DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -194,7 +198,7 @@ def _problem(error: Any) -> Problem:
     return Problem(path, _TYPE_KEYS.get(kind, "restore.bad_value"), _shown(error.get("input")))
 
 
-def _path(loc: tuple) -> str:
+def _path(loc: tuple[str | int, ...]) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
@@ -211,7 +215,7 @@ def _unique_keys(table: type[SQLModel], *, within: str = "") -> list[tuple[str, 
     now); `within`: the column of the entry a section is nested in, left out."""
     return [
         tuple(c.name for c in constraint.columns if c.name != within)
-        for constraint in table.__table__.constraints
+        for constraint in table.__table__.constraints  # type: ignore[attr-defined]  # sqlmodel
         if isinstance(constraint, UniqueConstraint)
     ]
 
@@ -225,14 +229,14 @@ class _Values:
     """The checks a backup needs beyond its types: the import's for the programme (its
     models), the chat's for updates (status, progress, note, people), the bot state's own."""
 
-    def __init__(self, doc: ExportDoc, data: dict) -> None:
+    def __init__(self, doc: ExportDoc, data: dict[str, Any]) -> None:
         self.doc, self.data = doc, data
         self.problems: list[Problem] = []
 
     def add(self, path: str, key: str, **params: Any) -> None:
         self.problems.append(Problem(path, key, params))
 
-    def entry(self, model: type[Model], values: dict, path: str) -> Model | None:
+    def entry(self, model: type[Model], values: dict[str, Any], path: str) -> Model | None:
         """The entry as the import's model; each fault at the entry's path and field."""
         found, faults = validate(model, values)
         for fault in faults:
@@ -284,7 +288,12 @@ class _Values:
         return parsed
 
     def unique(
-        self, section: str, name: str | tuple[str, ...], *, key: Any, within: list | None = None
+        self,
+        section: str,
+        name: str | tuple[str, ...],
+        *,
+        key: Callable[[str], object],
+        within: list[dict[str, Any]] | None = None,
     ) -> None:
         """Each entry's `name` (or the tuple of names) once in the section."""
         seen: dict[Any, str] = {}

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import Reminder, StatusUpdate, SummaryPart, SummaryRun, utcnow
 
@@ -126,7 +127,8 @@ def claim_run(
         return Claim("posted", existing)
     if existing.claimed_at > now - stale_after:
         return Claim("busy", existing)
-    taken = session.execute(
+    # An UPDATE's result is a CursorResult (sqlmodel types Session.execute as a plain Result).
+    taken: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(SummaryRun)
         .where(col(SummaryRun.id) == existing.id, col(SummaryRun.claimed_at) == existing.claimed_at)
         .values(claimed_at=now, claimed_by=claimed_by)
@@ -149,7 +151,7 @@ class LostClaim(Exception):
 
 def _renew(session: Session, run: SummaryRun, **values: object) -> None:
     """Write to the run only while this process still holds it."""
-    held = session.execute(
+    held: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # as in claim_run
         update(SummaryRun)
         .where(col(SummaryRun.id) == run.id, col(SummaryRun.claimed_by) == run.claimed_by)
         .values(**values)
@@ -179,14 +181,16 @@ def record_part(
     if seq == 0:
         values["main_id"] = message_id
     _renew(session, run, **values)
-    part = session.exec(_part(run.id, seq)).first() or SummaryPart(run_id=run.id, seq=seq)
+    part = session.exec(_part(run.id, seq)).first() or SummaryPart(
+        run_id=run.id, seq=seq, message_id=message_id
+    )
     part.message_id = message_id
     part.posted_at = utcnow()
     session.add(part)
     session.flush()
 
 
-def _part(run_id: int, seq: int):
+def _part(run_id: int, seq: int) -> SelectOfScalar[SummaryPart]:
     return select(SummaryPart).where(SummaryPart.run_id == run_id, SummaryPart.seq == seq)
 
 
