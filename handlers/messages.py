@@ -1011,8 +1011,14 @@ MESSAGES.update(
             "en": "“{value}” is not a day such as 2025-05-20",
         },
         "restore.bad_period": {
-            "fi": "”{value}” ei ole kausi; käytä muotoa 2025-H1 tai 2025-H2",
-            "en": "“{value}” is not a period; use 2025-H1 or 2025-H2",
+            "fi": "”{value}” ei ole katsauksen nimi; käytä muotoa 2025-H1, 2025-05-20 tai "
+            "2025-01-15-extra",
+            "en": "“{value}” is not a summary's name; use 2025-H1, 2025-05-20 or 2025-01-15-extra",
+        },
+        "restore.kind_mismatch": {
+            "fi": "katsauksen {name} laji ”{kind}” ei sovi nimeen (ylimääräisen nimi päättyy "
+            "-extra)",
+            "en": "the summary {name} cannot be of kind “{kind}” (an extra's name ends in -extra)",
         },
         "restore.unknown_update": {
             "fi": "tilannepäivitystä {value} ei ole historiassa",

@@ -61,7 +61,10 @@ STATE_TABLES: dict[str, type[SQLModel]] = {
     "conversations": ConversationRef,
 }
 INT_MAX = 2**31 - 1
-PERIOD = re.compile(r"^\d{4}-H[12]$")
+PERIOD = re.compile(r"^\d{4}-H[12]$|^(\d{4}-\d\d-\d\d)(-extra)?$")
+"""A summary's name: its half-year, or its (moved) date when a half-year has several, or
+the day of an extra hand post (handlers/schedule.py)."""
+RUN_KINDS = ("scheduled", "extra")
 DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 
 
@@ -340,7 +343,14 @@ class _Values:
             self.add(path, "restore.bad_day", value=value)
 
     def period(self, path: str, value: str) -> None:
-        if not PERIOD.match(value) or int(value[:4]) < 1900:
+        match = PERIOD.match(value)
+        try:
+            ok = bool(match) and int(value[:4]) >= 1900
+            if ok and match and match.group(1):
+                date.fromisoformat(match.group(1))
+        except ValueError:
+            ok = False
+        if not ok:
             self.add(path, "restore.bad_period", value=value)
 
     def at_least(self, path: str, value: int | None, least: int) -> bool:
@@ -384,6 +394,9 @@ class _Values:
         for i, run in enumerate(doc.summary_runs or []):
             at = f"summary_runs[{i}]"
             self.period(f"{at}.period", run.period)
+            self.one_of(f"{at}.kind", run.kind, RUN_KINDS)
+            if run.kind in RUN_KINDS and (run.kind == "extra") != run.period.endswith("-extra"):
+                self.add(f"{at}.kind", "restore.kind_mismatch", kind=run.kind, name=run.period)
             self.day(f"{at}.as_of", run.as_of)
             self.one_of(f"{at}.trigger", run.trigger, TRIGGERS)
             self.person(f"{at}.requested_by", run.requested_by)

@@ -182,6 +182,21 @@ def test_a_backup_holds_the_bot_state_and_restores_byte_identical(
     assert rows(second, SummaryPart) == 2
 
 
+def test_summaries_named_by_date_and_extras_restore_too(state: Engine, second: Engine) -> None:
+    """Several summaries in a half-year are named by their dates, and a hand post outside the
+    reminder window is an extra: a backup holding them restores, byte for byte."""
+    with session_scope(state) as session:
+        for name, kind in (("2025-09-22", "scheduled"), ("2025-10-02-extra", "extra")):
+            summary_runs.claim_run(
+                session, period=name, channel=LEADERSHIP, force=False, kind=kind,
+                trigger="chat", requested_by=COORDINATOR, claimed_by="test:1",
+                as_of=name[:10],
+            )  # fmt: skip
+    backup = as_json(state, history=True)
+    restore_into(second, backup)
+    assert as_json(second, history=True) == backup
+
+
 def test_open_data_leaves_the_bot_state_out(state: Engine) -> None:
     doc = json.loads(as_json(state, history=False))
     assert not {"summary_runs", "reminders", "conversations"} & set(doc)
@@ -281,6 +296,10 @@ BROKEN = [
     ("measures[0].updates[1].id", DELETE, "import.required"),
     ("measures[0].updates[2].withdrawn_by", None, "import.required"),
     ("summary_runs[0].period", "2025-H3", "restore.bad_period"),
+    ("summary_runs[0].period", "2025-02-30", "restore.bad_period"),
+    ("summary_runs[0].period", "2025-05-20-bonus", "restore.bad_period"),
+    ("summary_runs[0].kind", "hacker", "restore.not_one_of"),
+    ("summary_runs[0].kind", "extra", "restore.kind_mismatch"),
     ("summary_runs[0].as_of", "2025-02-30", "restore.bad_day"),
     ("summary_runs[0].trigger", "hacker", "restore.not_one_of"),
     ("summary_runs[0].cutoff_update_id", 99, "restore.unknown_update"),
