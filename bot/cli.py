@@ -173,13 +173,25 @@ def _serve(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 def _console(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     engine = _engine(settings, args.database)
     if args.as_user:
-        return console.run(Actor.from_ref(args.as_user), _context(engine, settings))
+        if (actor := _as(args.as_user, t)) is None:
+            return 1
+        return console.run(actor, _context(engine, settings))
     # Whoever runs the console holds the database already: the local operator coordinates.
     ctx = _context(engine, settings, coordinators=frozenset({CONSOLE_USER}))
     return console.run(Actor(user_id=CONSOLE_USER), ctx)
 
 
+def _as(ref: str, t: Messages) -> Actor | None:
+    """`--as`: a user id or an e-mail address, as the programme names people."""
+    if not crud.is_valid_ref(ref.strip()):
+        print(t("cli.bad_ref", ref=neutralise(ref)), file=sys.stderr)
+        return None
+    return Actor.from_ref(ref.strip())
+
+
 def _demo(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    if (actor := _as(args.as_user or DEMO_COORDINATOR, t)) is None:
+        return 1
     url = args.database or DEMO_DATABASE
     engine = _engine(settings, url)
     with session_scope(engine) as session:
@@ -189,7 +201,7 @@ def _demo(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             add_example_updates(session, EXAMPLE_UPDATES)
     print(t("demo.loaded", path=make_url(url).database or url))
     print(t("demo.try"))
-    return console.run(Actor.from_ref(args.as_user or DEMO_COORDINATOR), _context(engine, settings))
+    return console.run(actor, _context(engine, settings))
 
 
 def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
@@ -250,7 +262,7 @@ def _restore(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
                 message = t(problem.key, **problem.params)
                 if problem.path != "-":  # "-": the file as a whole
                     message = t("cli.restore_problem", place=problem.path, message=message)
-                print("  " + message, file=sys.stderr)
+                print("  " + neutralise(message), file=sys.stderr)  # the file's text, inert
             print(t("cli.restore_how"), file=sys.stderr)
         return 1
     print(t("cli.restore_ok", path=path, measures=measures, updates=updates))
@@ -348,11 +360,11 @@ def _coordinator(args: argparse.Namespace, settings: Settings, t: Messages) -> i
             stored = crud.coordinator_refs(session)
         lines = [t("cli.coordinator_from_env", ref=ref) for ref in settings.digibot_coordinators]
         lines += stored
-        print("\n".join(lines) if lines else t("cli.coordinator_none"))
+        print(neutralise("\n".join(lines)) if lines else t("cli.coordinator_none"))
         return 0
     ref = (args.user or "").strip()
     if not crud.is_valid_ref(ref):
-        print(t("cli.bad_ref", ref=ref), file=sys.stderr)
+        print(t("cli.bad_ref", ref=neutralise(ref)), file=sys.stderr)
         return 1
     ref = crud.normalize_ref(ref)
     with session_scope(engine) as session:

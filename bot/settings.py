@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.schedule import Calendar, check_reminder_days, parse_month_days, parse_time
+from storage.crud import is_valid_ref
 from storage.db import Timeouts
 
 
@@ -62,6 +63,13 @@ class Settings(BaseSettings):
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
     )(_split_list)
+
+    @field_validator("digibot_coordinators")
+    @classmethod
+    def _coordinators(cls, value: list[str]) -> list[str]:
+        if bad := [ref for ref in value if not is_valid_ref(ref)]:
+            raise ValueError(f"not a user id or an e-mail address: {', '.join(map(repr, bad))}")
+        return value
 
     @field_validator("digibot_summary_dates")
     @classmethod

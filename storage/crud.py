@@ -22,7 +22,9 @@ from storage.models import (
     utcnow,
 )
 
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_NOT_IN_REF = r"@\s<>\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+"""Besides `@`, spaces and brackets: controls and invisible or direction-changing marks."""
+EMAIL = re.compile(rf"^[^{_NOT_IN_REF}]+@[^{_NOT_IN_REF}]+\.[^{_NOT_IN_REF}]+$")
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$")
 
 

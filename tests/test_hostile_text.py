@@ -168,3 +168,43 @@ def test_the_summary_preview_on_a_terminal_shows_them_inert(programme: Engine, f
     assert result.returncode == 0, result.stderr
     assert "pwned" in result.stdout
     assert not HOSTILE & set(result.stdout)
+
+
+# --- people's ids from the command line and the settings ---
+
+
+def digibot(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "DATABASE_URL": db_url("refs.db"), "DIGIBOT_LANGUAGE": "en"}
+    environment.pop("DIGIBOT_COORDINATORS", None)
+    environment.update(env, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, cwd=tmp_path,
+        env=environment, input="", timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "ref", ["a\x01b@tornio.fi", "x\x1b[2J@tornio.fi", "pomo\u202e@tornio.fi", "Matti Meikäläinen"]
+)
+def test_a_coordinator_with_control_characters_or_no_id_is_refused_shown_inert(
+    tmp_path, ref: str
+) -> None:
+    """Such a coordinator would make every later backup unrestorable (item 5)."""
+    added = digibot(tmp_path, "coordinator", "add", ref)
+    assert added.returncode == 1 and "neither a user id nor an e-mail" in added.stderr
+    assert not control_character(added.stderr) and "\u202e" not in added.stderr
+    assert "\x1b" not in added.stderr
+    listed = digibot(tmp_path, "coordinator", "list")
+    assert listed.returncode == 0 and "There are no coordinators" in listed.stdout
+
+
+def test_console_as_someone_who_is_no_id_is_refused(tmp_path) -> None:
+    refused = digibot(tmp_path, "console", "--as", "Matti M")
+    assert refused.returncode == 1 and "neither a user id nor an e-mail" in refused.stderr
+
+
+def test_a_coordinator_setting_that_is_no_id_is_refused_at_start(tmp_path) -> None:
+    refused = digibot(tmp_path, "coordinator", "list", DIGIBOT_COORDINATORS="ok@tornio.fi,Matti M")
+    assert refused.returncode == 2
+    assert "DIGIBOT_COORDINATORS" in refused.stderr and "'Matti M'" in refused.stderr
+    assert "Traceback" not in refused.stderr
