@@ -1015,6 +1015,10 @@ MESSAGES.update(
             "2025-01-15-extra",
             "en": "“{value}” is not a summary's name; use 2025-H1, 2025-05-20 or 2025-01-15-extra",
         },
+        "restore.too_deep": {
+            "fi": "tiedosto on sisäkkäin liian syvälle ollakseen digibotin vienti",
+            "en": "the file is nested far too deep to be a digibot export",
+        },
         "restore.kind_mismatch": {
             "fi": "katsauksen {name} laji ”{kind}” ei sovi nimeen (ylimääräisen nimi päättyy "
             "-extra)",

@@ -149,6 +149,8 @@ def check(raw: str) -> tuple[ExportDoc, ProgrammeFile]:
     problem otherwise."""
     try:
         data = json.loads(raw)
+    except RecursionError:  # `[[[[…` deeper than Python's stack: no export looks like that
+        raise RestoreRefused("invalid", [Problem("-", "restore.too_deep")]) from None
     except ValueError as bad:
         line, column = getattr(bad, "lineno", 1), getattr(bad, "colno", 1)
         raise RestoreRefused(
@@ -430,7 +432,7 @@ class _Values:
                 self.person(f"{at}.email", talk.email)
             try:
                 reference = json.loads(talk.reference)
-            except ValueError:
+            except (ValueError, RecursionError):
                 reference = None
             if not isinstance(reference, dict):
                 self.add(f"{at}.reference", "restore.bad_reference")

@@ -362,7 +362,9 @@ def test_every_problem_is_reported_at_once(state: Engine, second: Engine) -> Non
 @pytest.mark.parametrize(
     ("raw", "key"),
     [("", "restore.json_syntax"), ("{\n  garbage", "restore.json_syntax"),
-     ("[]", "restore.not_object"), ('{"digibot_export": 1}', "import.required")],
+     ("[]", "restore.not_object"), ('{"digibot_export": 1}', "import.required"),
+     ("[" * 200_000, "restore.too_deep")],
+    ids=["empty", "garbage", "a list", "no measures", "nested too deep"],
 )  # fmt: skip
 def test_a_file_that_is_no_export_at_all_is_refused(raw: str, key: str, second: Engine) -> None:
     with pytest.raises(RestoreRefused) as refused, session_scope(second) as session:

@@ -433,8 +433,10 @@ def test_unsigned_tokens_and_tokens_without_a_key_id_get_401(
 
 @pytest.mark.parametrize(
     "body",
-    [b"{}", b"[]", b'"message"', b"42", b'{"type": "message"}', b'{"type": "message", "conversa'],
-)
+    [b"{}", b"[]", b'"message"', b"42", b'{"type": "message"}', b'{"type": "message", "conversa',
+     b"[" * 100_000],
+    ids=["{}", "[]", "string", "number", "no conversation", "cut short", "nested too deep"],
+)  # fmt: skip
 def test_a_body_that_is_not_an_activity_gets_400_and_changes_nothing(
     teams: Running, logged, body: bytes
 ) -> None:

@@ -247,7 +247,7 @@ def _not_an_activity(body: bytes) -> str | None:
     """Why a body is not an activity the SDK can take (it answers 500 to `{}` or `[]`)."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[…` nested past the stack
         return "not JSON"
     if not isinstance(data, dict) or not data.get("type") or not isinstance(data["type"], str):
         return "not an activity"
