@@ -49,6 +49,7 @@ def test_serve_logs_commands_and_the_summary_as_json_lines_with_who_and_what(
 ) -> None:
     # No summary or reminder falls due by itself (the bot under test reads the real clock).
     far = datetime.now(UTC).date() + timedelta(days=60)
+    far += timedelta(days=far.month == 2 and far.day == 29)  # 02-29 is no yearly date
     env = environment(
         standin, db_url(), DIGIBOT_LOG_FORMAT="json", DIGIBOT_COORDINATORS="U0COORD",
         DIGIBOT_SUMMARY_DATES=f"{far.month:02d}-{far.day:02d}", DIGIBOT_REMINDER_DAYS="1",

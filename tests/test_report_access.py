@@ -227,3 +227,13 @@ def test_the_chart_tells_the_statuses_apart_in_black_and_white(report, monkeypat
         assert contrast(hexed) >= 3, (status.code, hexed)  # the bar is seen on white paper
         looks[status.code] = (patch.get_hatch() or "", round(_grey(face) * 2) / 2)
     assert len(set(looks.values())) == len(STATUSES), looks
+
+
+def test_an_emoji_in_someones_note_is_not_read_out_as_a_status() -> None:
+    from handlers.messages import Messages
+    from handlers.summary.document import _text
+
+    drawn = _text("Pilot 🟢 ok, 🔴 next", Messages("en"))
+    assert "aria-label" not in drawn and drawn == "Pilot 🟢 ok, 🔴 next"
+    assert 'aria-label="On track"' in _text("🟢 1.1 Pilot", Messages("en"))
+    assert 'aria-hidden="true"' in _text("Now 🔴 Delayed", Messages("en"))

@@ -125,7 +125,8 @@ _MARK = re.compile("|".join(re.escape(mark) for mark in sorted(_CODES, key=len, 
 
 def _text(text: str, t: Messages) -> str:
     """Escaped text, its status marks drawn for print and named for screen readers (unless
-    the status word follows the mark already)."""
+    the status word follows the mark already). The bot puts a mark at the start of a line or
+    cell, or before the status word; any other emoji is user text and stays as typed."""
 
     def mark(match: re.Match[str]) -> str:
         code = _CODES[match.group(0)]
@@ -133,6 +134,8 @@ def _text(text: str, t: Messages) -> str:
         shape = STYLES[code].shape
         if match.string.startswith(f" {word}", match.end()):
             return f'<span class="mark {code}" aria-hidden="true">{shape}</span>'
+        if match.start() > 0:  # an emoji in someone's note or title: theirs, not a status
+            return match.group(0)
         return f'<span class="mark {code}" role="img" aria-label="{word}">{shape}</span>'
 
     return _MARK.sub(mark, html.escape(text))
