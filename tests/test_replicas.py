@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from bot import platforms
 from bot.settings import Settings
 from handlers.render_text import render_text
-from handlers.schedule import due_reminder, due_summary
+from handlers.schedule import SummaryKey, due_reminder, due_summary, half_year
 from handlers.summary.post import outcome_reply, post
 from storage.db import make_engine
 from storage.models import SummaryRun
@@ -177,6 +177,13 @@ def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
     tmp_path: Path, standin: SlackStandIn
 ) -> None:
     env = environment(standin, db_url())  # the default claim timeout, 300 s
+    # Every hand post here is the summary of a date a week ahead (within its 14-day reminder
+    # window): the same summary whichever side of midnight each process starts.
+    ahead = datetime.now(UTC).astimezone(ZONE).date() + timedelta(days=7)
+    ahead += timedelta(days=(ahead.month, ahead.day) == (2, 29))
+    env.update(
+        DIGIBOT_SUMMARY_DATES=f"{ahead.month:02d}-{ahead.day:02d}", DIGIBOT_REMINDER_DAYS="14"
+    )
     assert digibot("import", str(EXAMPLE), env=env, cwd=tmp_path).returncode == 0
     standin.hold("chat.postMessage", after=3)  # Slack never answers the fourth message
     dying = subprocess.Popen(
@@ -195,7 +202,10 @@ def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
     # Another process, once the dead one's claim has gone stale: on the test's clock.
     engine = make_engine(env["DATABASE_URL"])
     with Session(engine) as session:
-        claimed_at = session.exec(select(SummaryRun.claimed_at)).one()
+        run = session.exec(select(SummaryRun)).one()
+    claimed_at = run.claimed_at
+    # The same summary the dead process claimed, whatever day the test's clock says it is.
+    key = SummaryKey(run.period, run.kind, half_year(run.period))
     settings = Settings(
         _env_file=None, database_url=env["DATABASE_URL"], slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET, slack_api_url=f"{standin.url}/api/",
@@ -205,9 +215,13 @@ def test_a_replica_killed_mid_post_is_resumed_by_another_without_doubling(
     late = claimed_at + ctx.claim_timeout + timedelta(seconds=1)
     almost = claimed_at + ctx.claim_timeout - timedelta(seconds=1)
     [publisher] = platforms.build(settings, engine).publishers
-    early = post(replace(ctx, now=lambda: almost), publisher, trigger="cli", requested_by="cli")
+    early = post(
+        replace(ctx, now=lambda: almost), publisher, key=key, trigger="cli", requested_by="cli"
+    )
     assert early.state == "busy"
-    resumed = post(replace(ctx, now=lambda: late), publisher, trigger="cli", requested_by="cli")
+    resumed = post(
+        replace(ctx, now=lambda: late), publisher, key=key, trigger="cli", requested_by="cli"
+    )
     assert "is posted to" in render_text(outcome_reply(resumed, ctx))
     engine.dispose()
 
