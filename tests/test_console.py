@@ -1,4 +1,5 @@
-"""The console end to end, as a subprocess: what a new user does in the first minute."""
+"""The console end to end, as a subprocess: what a new user does in the first minute; and
+what it says instead of what only a chat platform can do."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, OWNER, ROOT, db_url, unreachable_url
+from tests.conftest import (
+    COORDINATOR,
+    EXAMPLE,
+    OWNER,
+    ROOT,
+    ChatBot,
+    db_url,
+    unreachable_url,
+)
 
 DIGIBOT = [sys.executable, "-m", "bot.cli"]
 
@@ -152,3 +161,39 @@ def test_a_database_wait_must_be_bounded(tmp_path: Path, variable: str) -> None:
     result = run(["export"], tmp_path, PYTHONPATH=str(ROOT), **{variable: "0"})
     assert result.returncode == 2 and f"{variable}: " in result.stderr
     assert "more than 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        ("en", "summary post", "The console does not post summaries. Post in chat (/digi summary"),
+        ("fi", "yhteenveto julkaise", "Konsolista katsausta ei julkaista. Julkaise chatissa"),
+    ],
+)
+def test_summary_post_in_the_console_says_where_to_post_and_posts_nothing(
+    bot: ChatBot, language: str, command: str, expected: str
+) -> None:
+    from sqlalchemy import text
+
+    answer = bot.in_language(language).ask(command, as_=COORDINATOR)
+
+    assert expected in answer
+    with bot.ctx.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        ("en", "update", "The update form opens in chat. Here, record an update with a command"),
+        ("en", "update 1.1", "The update form opens in chat."),
+        ("fi", "päivitä", "Päivityslomake avautuu chatissa. Täällä kirjaa päivitys komennolla"),
+    ],
+)
+def test_update_in_the_console_says_the_form_opens_in_chat(
+    bot: ChatBot, language: str, command: str, expected: str
+) -> None:
+    answer = bot.in_language(language).ask(command)
+
+    assert expected in answer
+    assert bot.updates() == []
