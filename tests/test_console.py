@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from handlers.vocabulary import strip_prefix
 from tests.conftest import (
     COORDINATOR,
     EXAMPLE,
@@ -197,3 +198,24 @@ def test_update_in_the_console_says_the_form_opens_in_chat(
 
     assert expected in answer
     assert bot.updates() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("/digi status 1.1 done", "status 1.1 done"),  # the console and Teams
+        ("digi status 1.1 done", "status 1.1 done"),  # Teams, and now the console too
+        ("  /DIGI   show 1.1  ", "show 1.1"),
+        ("Digi\nshow 1.1", "show 1.1"),  # Teams may break the line after the name
+        ("/digi", ""),
+        ("status 1.1 done", "status 1.1 done"),
+        ("digital 1.1", "digital 1.1"),  # only the whole word is the prefix
+        ("status 1.1 at-risk Budget  cut\nby half", "status 1.1 at-risk Budget  cut\nby half"),
+    ],
+)
+def test_the_console_and_teams_strip_the_same_prefix(typed: str, command: str) -> None:
+    from bot import console
+    from bot.teams.listeners import messages
+
+    assert strip_prefix(typed) == command
+    assert console.strip_prefix is messages.strip_prefix is strip_prefix
