@@ -33,7 +33,7 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
             case OpenForm(measure=measure):
                 await bot.reply(context, form_button(bot, measure))
             case PostSummary(force=force) if bot.publisher is not None:
-                await context.send_activity(bot.ctx.t("slack.posting"))
+                await context.send_activity(bot.ctx.t("summary.posting"))
                 outcome = await asyncio.to_thread(
                     post_command, actor, bot.ctx, bot.publisher, force=force
                 )
