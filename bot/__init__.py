@@ -1,1 +1,2 @@
-"""The running bot: settings, the command line, the console (and later the chat adapters)."""
+"""The running bot: settings, the command line, the console, the web server, the scheduler
+and the chat adapters (Slack, Teams)."""

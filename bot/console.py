@@ -10,16 +10,9 @@ from handlers.context import Actor, Context
 from handlers.effects import OpenForm, PostSummary
 from handlers.render_text import render_text
 from handlers.replies import Reply, error
+from handlers.vocabulary import strip_prefix
 
-PREFIX = "/digi"
 QUIT_WORDS = {"exit", "quit", "lopeta"}
-
-
-def strip_prefix(line: str) -> str:
-    """The `/digi` prefix is optional in the console."""
-    text = line.strip()
-    head, _, rest = text.partition(" ")
-    return rest.strip() if head.lower() == PREFIX else text
 
 
 def respond(text: str, actor: Actor, ctx: Context, *, key: str | None = None) -> Reply:

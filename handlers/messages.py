@@ -258,6 +258,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Esimerkki: {p}yhteenveto esikatselu tai {p}yhteenveto julkaise",
         "en": "Example: {p}summary preview or {p}summary post",
     },
+    "summary.posting": {
+        "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
+        "en": "Posting the summary to the leadership channel…",
+    },
     "summary.post_elsewhere": {
         "fi": "Konsolista katsausta ei julkaista. Julkaise chatissa ({p}yhteenveto julkaise) "
         "tai komennolla digibot summary post.",
@@ -503,10 +507,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "slack.view_more": {
         "fi": "Kaikki eivät mahdu tähän näkymään. Koko lista: /digi lista omat",
         "en": "Not everything fits in this view. The whole list: /digi list mine",
-    },
-    "slack.posting": {
-        "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
-        "en": "Posting the summary to the leadership channel…",
     },
     "slack.answer_in_dm": {
         "fi": "Vastaus jatkuu yksityisviesteissäsi botin kanssa ({count} viestiä): Slack ottaa "

@@ -45,3 +45,16 @@ def status_words() -> list[str]:
 
 
 LIST_MINE_WORDS = frozenset({"mine", "omat", "my", "own"})
+
+
+PREFIXES = ("/digi", "digi")
+
+
+def strip_prefix(text: str) -> str:
+    """The command without `/digi` or `digi` before it (optional in the console and Teams,
+    where the bot is addressed by name); the user's own spacing inside it is kept."""
+    text = text.strip()
+    parts = text.split(None, 1)
+    if parts and parts[0].lower() in PREFIXES:
+        return parts[1] if len(parts) > 1 else ""
+    return text

@@ -111,12 +111,6 @@ def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles
     return found
 
 
-def set_roles(session: Session, *, measure: Measure, owner: Person, deputies: list[Person]) -> bool:
-    """Replace a measure's owner and deputies; True if anything changed."""
-    wanted = [(owner.id, "owner")] + [(d.id, "deputy") for d in deputies if d.id != owner.id]
-    return replace_roles(session, measure_id=measure.id, wanted=wanted)
-
-
 def replace_roles(
     session: Session,
     *,
@@ -367,8 +361,8 @@ def withdraw(
 def claim_delivery(session: Session, *, key: str) -> bool:
     """Record a delivery; False if it was handled before (a platform's retry). A repeat is
     no error (INSERT … ON CONFLICT DO NOTHING): nothing of the caller's unit of work is
-    undone, and the claim commits or rolls back with it. (Not a savepoint: on SQLite the
-    driver's lazy BEGIN would let a first-statement savepoint commit on its own.)"""
+    undone, and the claim commits or rolls back with it. (No savepoint is needed: a conflict
+    is not an error, so there is nothing to roll back to.)"""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Delivery).values(key=key, received_at=utcnow())
     claimed = statement.on_conflict_do_nothing().returning(Delivery.key)

@@ -249,6 +249,20 @@ class SlackStandIn:
         return Handler
 
 
+def answer_problems(answer: httpx.Response) -> list[str]:
+    """What is wrong with the bot's direct HTTP answer to Slack: a message (an `ack` with text
+    or blocks) or a `response_action` (a view `update`/`push`, or form `errors`)."""
+    json_body = answer.headers.get("content-type", "").startswith("application/json")
+    if answer.status_code != 200 or not answer.content or not json_body:
+        return []  # Slack shows nothing of an empty or failed answer
+    body = answer.json()
+    if "response_action" in body:
+        if "view" in body:
+            return blockkit.view_problems(body["view"], where="ack.view")
+        return []
+    return [f"ack{p.removeprefix('response_url')}" for p in blockkit.problems("response_url", body)]
+
+
 class SlackClient:
     """Posts to our `/slack/events` what Slack would: slash commands, interactivity, events."""
 
@@ -260,7 +274,11 @@ class SlackClient:
 
     def post(self, body: str, content_type: str, **extra_headers: str) -> httpx.Response:
         headers = {"Content-Type": content_type, **sign(body, secret=self.secret), **extra_headers}
-        return self.http.post("/slack/events", content=body.encode(), headers=headers)
+        answer = self.http.post("/slack/events", content=body.encode(), headers=headers)
+        found = answer_problems(answer)
+        with self.standin._lock:
+            self.standin.invalid += found
+        return answer
 
     def command(self, text: str, *, user: str, channel: str = "C0GENERAL") -> httpx.Response:
         n = next(self._n)

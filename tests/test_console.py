@@ -1,4 +1,5 @@
-"""The console end to end, as a subprocess: what a new user does in the first minute."""
+"""The console end to end, as a subprocess: what a new user does in the first minute; and
+what it says instead of what only a chat platform can do."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, OWNER, ROOT, db_url, unreachable_url
+from handlers.vocabulary import strip_prefix
+from tests.conftest import (
+    COORDINATOR,
+    EXAMPLE,
+    OWNER,
+    ROOT,
+    ChatBot,
+    db_url,
+    unreachable_url,
+)
 
 DIGIBOT = [sys.executable, "-m", "bot.cli"]
 
@@ -152,3 +162,60 @@ def test_a_database_wait_must_be_bounded(tmp_path: Path, variable: str) -> None:
     result = run(["export"], tmp_path, PYTHONPATH=str(ROOT), **{variable: "0"})
     assert result.returncode == 2 and f"{variable}: " in result.stderr
     assert "more than 0" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        ("en", "summary post", "The console does not post summaries. Post in chat (/digi summary"),
+        ("fi", "yhteenveto julkaise", "Konsolista katsausta ei julkaista. Julkaise chatissa"),
+    ],
+)
+def test_summary_post_in_the_console_says_where_to_post_and_posts_nothing(
+    bot: ChatBot, language: str, command: str, expected: str
+) -> None:
+    from sqlalchemy import text
+
+    answer = bot.in_language(language).ask(command, as_=COORDINATOR)
+
+    assert expected in answer
+    with bot.ctx.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "command", "expected"),
+    [
+        ("en", "update", "The update form opens in chat. Here, record an update with a command"),
+        ("en", "update 1.1", "The update form opens in chat."),
+        ("fi", "päivitä", "Päivityslomake avautuu chatissa. Täällä kirjaa päivitys komennolla"),
+    ],
+)
+def test_update_in_the_console_says_the_form_opens_in_chat(
+    bot: ChatBot, language: str, command: str, expected: str
+) -> None:
+    answer = bot.in_language(language).ask(command)
+
+    assert expected in answer
+    assert bot.updates() == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("/digi status 1.1 done", "status 1.1 done"),  # the console and Teams
+        ("digi status 1.1 done", "status 1.1 done"),  # Teams, and now the console too
+        ("  /DIGI   show 1.1  ", "show 1.1"),
+        ("Digi\nshow 1.1", "show 1.1"),  # Teams may break the line after the name
+        ("/digi", ""),
+        ("status 1.1 done", "status 1.1 done"),
+        ("digital 1.1", "digital 1.1"),  # only the whole word is the prefix
+        ("status 1.1 at-risk Budget  cut\nby half", "status 1.1 at-risk Budget  cut\nby half"),
+    ],
+)
+def test_the_console_and_teams_strip_the_same_prefix(typed: str, command: str) -> None:
+    from bot import console
+    from bot.teams.listeners import messages
+
+    assert strip_prefix(typed) == command
+    assert console.strip_prefix is messages.strip_prefix is strip_prefix

@@ -186,13 +186,38 @@ def _alembic(engine, action: str, revision: str) -> None:
         getattr(command, action)(config, revision)
 
 
-def _tables(engine) -> set[str]:
-    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+Schema = dict[str, tuple[frozenset[tuple[str, str, bool]], frozenset[tuple[str, tuple, bool]]]]
+
+
+def _schema(engine) -> Schema:
+    """Each table's columns (name, type, nullable) and indexes (name, columns, unique)."""
+    found = inspect(engine)
+    return {
+        table: (
+            frozenset((c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)),
+            frozenset(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+        )
+        for table in found.get_table_names()
+        if table != "alembic_version"
+    }
+
+
+def _difference(left: Schema, right: Schema) -> dict[str, object]:
+    """What differs between two snapshots, table by table, for the assertion's message."""
+    return {
+        table: (left.get(table), right.get(table))
+        for table in left.keys() | right.keys()
+        if left.get(table) != right.get(table)
+    }
 
 
 def test_every_migration_goes_down_and_up_again_stairway() -> None:
-    """Each revision's downgrade undoes its upgrade: step up one, down one, up again, at
-    every step from the empty database to head; then all the way down leaves nothing."""
+    """Each revision's downgrade undoes its upgrade, column and index alike: step up one,
+    down one, up again, at every step from the empty database to head; then all the way down
+    leaves nothing."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
@@ -204,19 +229,21 @@ def test_every_migration_goes_down_and_up_again_stairway() -> None:
     revisions = [r.revision for r in ScriptDirectory.from_config(config).walk_revisions()][::-1]
     assert len(revisions) >= 4
     engine = make_engine(db_url("stairway.db"))
-    before: set[str] = set()
+    before: Schema = {}
     for revision in revisions:
         _alembic(engine, "upgrade", revision)
-        after = _tables(engine)
-        assert after >= before, revision
+        after = _schema(engine)
+        assert after.keys() >= before.keys(), revision
         _alembic(engine, "downgrade", "-1")
-        assert _tables(engine) == before, f"downgrade of {revision} left {_tables(engine) - before}"
+        undone = _schema(engine)
+        assert undone == before, f"downgrade of {revision}: {_difference(before, undone)}"
         _alembic(engine, "upgrade", revision)
-        assert _tables(engine) == after, revision
+        redone = _schema(engine)
+        assert redone == after, f"upgrade of {revision} again: {_difference(after, redone)}"
         before = after
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
     _alembic(engine, "downgrade", "base")
-    assert _tables(engine) == set()
+    assert _schema(engine) == {}
     engine.dispose()

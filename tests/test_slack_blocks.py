@@ -10,6 +10,7 @@ import html
 import json
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.slack.blocks import (
@@ -27,6 +28,7 @@ from handlers.form import OPEN_FORM, Form, Option, OptionGroup
 from handlers.messages import Messages
 from handlers.replies import Action, Entry, Fields, Heading, Hint, Items, Paragraph, Reply
 from handlers.vocabulary import STATUSES
+from tests.slack_standin import answer_problems
 
 # Slack's documented limits
 HEADER_TEXT = 150
@@ -888,3 +890,32 @@ def test_formatting_marks_in_a_field_value_and_a_heading_are_neutralised_in_mrkd
         {"type": "section", "text": {"type": "mrkdwn", "text": f"*T1 {shown}*"}}
     ]
     assert escape(FORMATTED).replace(Z, "") == FORMATTED  # copied text keeps its marks
+
+
+def _answer(body: dict[str, Any] | None, status: int = 200) -> httpx.Response:
+    if body is None:
+        return httpx.Response(status)
+    return httpx.Response(status, json=body)
+
+
+def test_the_bots_direct_answers_to_slack_are_checked_as_block_kit() -> None:
+    """The stand-in fails a test whose ack or `response_action` Slack would reject."""
+    too_long = {"type": "header", "text": {"type": "plain_text", "text": "x" * (HEADER_TEXT + 1)}}
+    assert answer_problems(_answer({"text": "x", "blocks": [too_long]}))
+    assert answer_problems(_answer({"blocks": [{"type": "nonsense"}]}))
+    assert answer_problems(_answer({"response_action": "update", "view": {"type": "modal"}}))
+    view = form_view(
+        Form(
+            groups=(OptionGroup("T1", measure_options(1, 2)),),
+            statuses=statuses(Messages("en")),
+        ),
+        Messages("en"),
+    )
+    assert answer_problems(
+        _answer({"response_action": "update", "view": {**view, "blocks": [too_long]}})
+    )
+    assert not answer_problems(_answer({"response_action": "update", "view": view}))
+    assert not answer_problems(_answer({"response_action": "errors", "errors": {"note": "x"}}))
+    assert not answer_problems(_answer({"text": "Saved."}))
+    assert not answer_problems(_answer(None))
+    assert not answer_problems(_answer({"error": "unsigned"}, status=401))

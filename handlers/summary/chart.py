@@ -7,8 +7,8 @@ from __future__ import annotations
 import io
 
 from handlers.context import Context
-from handlers.status_style import STYLES
 from handlers.summary.build import Summary
+from handlers.summary.status_style import STYLES
 from handlers.vocabulary import STATUSES
 
 

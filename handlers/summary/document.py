@@ -19,7 +19,7 @@ from handlers.replies import (
     Reply,
     Table,
 )
-from handlers.status_style import STYLES
+from handlers.summary.status_style import STYLES
 from handlers.vocabulary import STATUSES
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")

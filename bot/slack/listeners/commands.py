@@ -114,7 +114,7 @@ def register(app: App, deps: SlackDeps) -> None:
             case OpenForm():
                 ack()
             case PostSummary():
-                ack(text=deps.t("slack.posting"))
+                ack(text=deps.t("summary.posting"))
             case _:
                 first, *rest = render_messages(result)
                 ack(**first)  # the HTTP answer: not one of the response_url's posts

@@ -14,6 +14,7 @@ from handlers.effects import OpenForm, PostSummary
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Reply, error
 from handlers.summary.post import post_command
+from handlers.vocabulary import strip_prefix
 
 if TYPE_CHECKING:
     from bot.teams.adapter import TeamsBot
@@ -32,7 +33,7 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
             case OpenForm(measure=measure):
                 await bot.reply(context, form_button(bot, measure))
             case PostSummary(force=force) if bot.publisher is not None:
-                await context.send_activity(bot.ctx.t("slack.posting"))
+                await context.send_activity(bot.ctx.t("summary.posting"))
                 outcome = await asyncio.to_thread(
                     post_command, actor, bot.ctx, bot.publisher, force=force
                 )
@@ -49,10 +50,3 @@ def form_button(bot: TeamsBot, measure: str | None) -> Reply:
     return Reply(
         (Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM, measure or "")),)
     )
-
-
-def strip_prefix(text: str) -> str:
-    """`digi` or `/digi` before a command is optional."""
-    text = " ".join(text.split())
-    head, _, rest = text.partition(" ")
-    return rest if head.lower() in ("/digi", "digi") else text
