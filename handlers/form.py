@@ -62,8 +62,7 @@ def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) ->
 
 def _open(actor: Actor, ctx: Context, measure_code: str | None) -> Form | Reply:
     with session_scope(ctx.engine) as session:
-        coordinator = auth.is_coordinator(session, actor, ctx)
-        ids = None if coordinator else crud.measure_ids_of(session, refs=actor.refs)
+        ids = auth.actable_ids(session, actor, ctx)
         measures = crud.measures(session, ids=ids) if ids is None or ids else []
         if not measures:
             return Reply((Paragraph(ctx.t("list.empty_mine")), Hint(ctx.t("form.ask_coordinator"))))
