@@ -27,20 +27,21 @@ def store(
 ) -> Reply:
     """Append the update and answer with the new state; a repeated delivery is stored once."""
     t = ctx.t
+    author = author_ref(session, actor)
     try:
-        crud.append_update(
-            session,
-            measure_id=measure.id,
-            author=author_ref(session, actor),
-            status=status.code,
-            progress=progress,
-            note=note,
-            source=ctx.source,
-            idempotency_key=key,
-            created_at=ctx.now(),
-        )
-    except IntegrityError:
-        session.rollback()  # the same delivery raced us to it: stored once, by the other
+        with session.begin_nested():  # a savepoint: the caller's transaction stays its own
+            crud.append_update(
+                session,
+                measure_id=measure.id,
+                author=author,
+                status=status.code,
+                progress=progress,
+                note=note,
+                source=ctx.source,
+                idempotency_key=key,
+                created_at=ctx.now(),
+            )
+    except IntegrityError:  # the same delivery raced us to it: stored once, by the other
         return state_reply(
             session, measure, ctx, intro=t("status.already_recorded", id=measure.code)
         )
