@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from handlers.context import Actor, Context
 from handlers.render_text import render_text
+from handlers.state.reply import recorded_reply
 from handlers.state.store import store
 from handlers.vocabulary import BY_CODE
 from storage import crud, summary_runs
@@ -113,7 +114,8 @@ def test_a_delivery_stored_meanwhile_by_another_process_keeps_the_callers_work(
     programme,
 ) -> None:
     """Another worker stored the same delivery after our check for it: ours is not stored
-    twice, the user hears it was recorded, and what our transaction had done stays."""
+    twice, store() hands back the stored one, the user hears it was already saved, and what
+    our transaction had done stays."""
     ctx = Context(engine=programme, language="en")
     actor = Actor.from_ref("kehitysjohtaja@example.org")
     with session_scope(programme) as other:
@@ -129,7 +131,9 @@ def test_a_delivery_stored_meanwhile_by_another_process_keeps_the_callers_work(
             session, measure, actor, ctx, status=BY_CODE["delayed"], progress=40,
             note="Vendor late", key="slack:view:V1",
         )  # fmt: skip
-        assert "This update was already saved" in render_text(stored)
+        assert stored.repeated and stored.update.note == "From the other worker"
+        answer = render_text(recorded_reply(session, stored, ctx))
+        assert answer.startswith("This update was already saved. Measure 1.1 stands at:")
     with session_scope(programme) as session:
         assert crud.find_person(session, ref="U0EARLIER").name == "Earlier work"
         assert [u.note for u in session.exec(select(StatusUpdate))] == ["From the other worker"]

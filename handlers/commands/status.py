@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from handlers.commands.registry import Command, Request, Who, first_word
 from handlers.formatting import clip
 from handlers.replies import Reply, error
+from handlers.state.reply import recorded_reply
 from handlers.state.store import earlier_delivery, store
 from handlers.state.values import check_values
 from handlers.vocabulary import parse_status, status_words
@@ -59,8 +60,8 @@ def run(request: Request) -> Reply:
     t, p, session, ctx = request.ctx.t, request.ctx.prefix, request.session, request.ctx
     args, measure = parse_status_args(request.args), request.measure
     assert args is not None and measure is not None  # check() and handle() saw to them
-    if earlier := earlier_delivery(session, request.key, ctx):
-        return earlier
+    if earlier := earlier_delivery(session, request.key):
+        return recorded_reply(session, earlier, ctx)
     status = parse_status(args.status_word)
     if status is None:
         words = ", ".join(status_words())
@@ -71,10 +72,11 @@ def run(request: Request) -> Reply:
     progress, problems = check_values(measure, status, args.progress_text, args.note, ctx)
     if problems:
         return error(problems[0].message, problems[0].hint)
-    return store(
+    stored = store(
         session, measure, request.actor, ctx,
         status=status, progress=progress, note=args.note, key=request.key,
     )  # fmt: skip
+    return recorded_reply(session, stored, ctx)
 
 
 COMMAND = Command(
