@@ -287,7 +287,8 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             print(render_text(summary_post.outcome_reply(outcome, ctx)))
             failed = failed or outcome.state == "failed"
         return 1 if failed else 0
-    summary, parts = summary_post.preview(ctx)
+    with session_scope(engine) as session:
+        summary, parts = summary_post.preview(session, ctx)
     text = neutralise(_summary_document(args.format, summary, parts, ctx, engine))  # notes inert
     if args.output:
         args.output.write_text(text, encoding="utf-8")

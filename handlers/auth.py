@@ -17,6 +17,13 @@ def may_act(session: Session, measure: Measure, actor: Actor, ctx: Context) -> b
     return bool(actor.refs & roles.refs()) or is_coordinator(session, actor, ctx)
 
 
+def actable_ids(session: Session, actor: Actor, ctx: Context) -> list[int] | None:
+    """The ids of the measures the user may act on; None for all (a coordinator)."""
+    if is_coordinator(session, actor, ctx):
+        return None
+    return crud.measure_ids_of(session, refs=actor.refs)
+
+
 def refusal(session: Session, measure: Measure, ctx: Context) -> Reply:
     return error(refusal_text(session, measure, ctx), ctx.t("permission.coordinator_hint"))
 

@@ -13,6 +13,7 @@ from handlers import formatting as fmt
 from handlers.context import Actor, Context
 from handlers.replies import Action, Block, Entry, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.state.labels import measure_line
+from handlers.state.reply import recorded_reply
 from handlers.state.stale import stale_lines
 from handlers.state.store import earlier_delivery, store
 from handlers.state.values import Problem, check_values
@@ -62,8 +63,7 @@ def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) ->
 
 def _open(actor: Actor, ctx: Context, measure_code: str | None) -> Form | Reply:
     with session_scope(ctx.engine) as session:
-        coordinator = auth.is_coordinator(session, actor, ctx)
-        ids = None if coordinator else crud.measure_ids_of(session, refs=actor.refs)
+        ids = auth.actable_ids(session, actor, ctx)
         measures = crud.measures(session, ids=ids) if ids is None or ids else []
         if not measures:
             return Reply((Paragraph(ctx.t("list.empty_mine")), Hint(ctx.t("form.ask_coordinator"))))
@@ -154,8 +154,8 @@ def _submit(
     if refused:
         return refused
     with session_scope(ctx.engine) as session:
-        if earlier := earlier_delivery(session, key, ctx):
-            return earlier
+        if earlier := earlier_delivery(session, key):
+            return recorded_reply(session, earlier, ctx)
         measure = crud.find_measure(session, code=measure_code) if measure_code else None
         if measure is None:
             return [Problem("measure", t("form.pick_measure"))]
@@ -168,9 +168,10 @@ def _submit(
         value, problems = check_values(measure, status, text, note, ctx)
         if problems:
             return problems
-        return store(
+        stored = store(
             session, measure, actor, ctx, status=status, progress=value, note=note, key=key
         )
+        return recorded_reply(session, stored, ctx)
 
 
 def home(actor: Actor, ctx: Context) -> Reply:

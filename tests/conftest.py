@@ -21,6 +21,8 @@ from bot.console import respond
 from handlers.context import Actor, Context
 from handlers.render_text import render_text
 from handlers.replies import Reply
+from handlers.summary.build import Summary
+from handlers.summary.post import preview
 from storage import crud
 from storage.db import make_engine, migrate, session_scope
 from storage.models import StatusUpdate
@@ -160,6 +162,12 @@ def clock() -> Clock:
 def bot(programme: Engine, clock: Callable[[], datetime]) -> ChatBot:
     ctx = Context(engine=programme, language="en", coordinators=frozenset({COORDINATOR}), now=clock)
     return ChatBot(ctx)
+
+
+def previewed(ctx: Context) -> tuple[Summary, list[Reply]]:
+    """The summary preview, read in a transaction of its own (as the CLI does)."""
+    with session_scope(ctx.engine) as session:
+        return preview(session, ctx)
 
 
 def count_updates(engine: Engine) -> int:

@@ -10,9 +10,15 @@ import pytest
 import yaml
 
 from bot.teams.package import manifest
+from handlers import auth, commands
 from handlers.commands import COMMANDS, usage_hint
+from handlers.commands.registry import Command, Request, Who, first_word
+from handlers.context import Actor
 from handlers.messages import Messages
-from tests.conftest import OWNER, ChatBot
+from handlers.replies import Paragraph, Reply
+from storage import crud
+from storage.db import session_scope
+from tests.conftest import COORDINATOR, DEPUTY, OWNER, STRANGER, ChatBot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +62,40 @@ def test_the_teams_menu_offers_every_command(language: str) -> None:
     for command_list in document["bots"][0]["commandLists"]:
         titles = [c["title"] for c in command_list["commands"]]
         assert titles == [t(c.menu) for c in COMMANDS]
+
+
+def test_a_members_command_is_authorized_by_handle_not_by_itself(
+    bot: ChatBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new command declared for members runs only for those who may act on its measure,
+    though its own code checks nothing: it receives the measure handle() found."""
+    ran: list[str] = []
+
+    def run(request: Request) -> Reply:
+        assert request.measure is not None
+        ran.append(request.measure.code)
+        return Reply((Paragraph(f"ran on {request.measure.code}"),))
+
+    probe = Command(
+        name="probe", words={"en": ("probe",)}, help="help.show", example="example.show",
+        menu="teams.command.show", who=Who.MEMBER, measure=first_word, run=run,
+    )  # fmt: skip
+    monkeypatch.setitem(commands._BY_WORD, "probe", probe)
+    assert "Measure 1.1 can be updated by its owner" in bot.ask("probe 1.1", as_=STRANGER)
+    assert "Measure “9.9” not found" in bot.ask("probe 9.9", as_=OWNER)
+    assert ran == []
+    assert bot.ask("probe 1.1", as_=OWNER) == "ran on 1.1"
+    assert bot.ask("probe 1.1", as_=COORDINATOR) == "ran on 1.1"
+    assert ran == ["1.1", "1.1"]
+
+
+def test_the_form_offers_exactly_the_measures_the_user_may_act_on(bot: ChatBot) -> None:
+    """One rule, in auth.py, for the form's list and for what a command lets a user do."""
+    with session_scope(bot.ctx.engine) as session:
+        everything = crud.measures(session)
+        for who in (OWNER, DEPUTY, COORDINATOR, STRANGER):
+            actor = Actor.from_ref(who)
+            ids = auth.actable_ids(session, actor, bot.ctx)
+            offered = {m.id for m in everything if ids is None or m.id in ids}
+            allowed = {m.id for m in everything if auth.may_act(session, m, actor, bot.ctx)}
+            assert offered == allowed, who

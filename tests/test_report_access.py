@@ -16,10 +16,9 @@ from matplotlib import pyplot as plt
 from handlers.context import Context
 from handlers.summary.chart import status_chart
 from handlers.summary.document import render_html
-from handlers.summary.post import preview
 from handlers.summary.report import title
 from handlers.vocabulary import STATUSES
-from tests.conftest import record
+from tests.conftest import previewed, record
 
 NOW = datetime(2025, 5, 20, 6, 0, tzinfo=UTC)
 UPDATES = {  # one measure in each status, two themes with several
@@ -39,7 +38,7 @@ def report(programme, request):
         note = "syy" if status in ("delayed", "at_risk") else ""
         record(programme, code, status, note=note, when=datetime(2025, 4, 1, tzinfo=UTC))
     ctx = Context(engine=programme, language=language, now=lambda: NOW)
-    summary, parts = preview(ctx)
+    summary, parts = previewed(ctx)
     document = render_html(
         parts, title=title(summary, ctx), language=language, chart_png=b"\x89PNG fake"
     )

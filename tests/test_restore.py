@@ -21,7 +21,7 @@ from handlers.context import Context
 from handlers.render_text import render_text
 from handlers.state.stale import stale_lines
 from handlers.state.values import NOTE_LIMIT
-from handlers.summary.post import post, preview
+from handlers.summary.post import post
 from handlers.vocabulary import BY_CODE
 from storage import conversations, crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
@@ -37,7 +37,7 @@ from storage.models import (
 )
 from storage.restore import NOTE_LIMIT as STORED_NOTE_LIMIT
 from storage.restore import STATUS_CODES, RestoreRefused, restore
-from tests.conftest import COORDINATOR, OWNER, db_url, record
+from tests.conftest import COORDINATOR, OWNER, db_url, previewed, record
 from tests.slack_standin import SlackStandIn
 from tests.test_export import add_history, as_json, cli, counts
 from tests.test_summary import HELSINKI_0900_20_MAY_2025, LEADERSHIP, settings_for
@@ -108,8 +108,8 @@ def test_a_restored_bot_does_not_post_the_summary_again_and_stale_is_unchanged(
     assert any(" 1.1 " in line for line in stale(second))  # summarised: stale again
     assert not any(" 2.1 " in line for line in stale(second))  # updated since
     autumn = datetime(2025, 9, 22, 6, tzinfo=UTC)
-    assert [render_text(p) for p in preview(Context(engine=second, now=lambda: autumn))[1]] == [
-        render_text(p) for p in preview(Context(engine=programme, now=lambda: autumn))[1]
+    assert [render_text(p) for p in previewed(Context(engine=second, now=lambda: autumn))[1]] == [
+        render_text(p) for p in previewed(Context(engine=programme, now=lambda: autumn))[1]
     ]
     assert as_json(second, history=True) == backup
 

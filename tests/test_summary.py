@@ -23,8 +23,9 @@ from handlers.render_text import render_text
 from handlers.summary.document import render_html, render_markdown
 from handlers.summary.post import post, preview
 from handlers.summary.report import title
+from storage import crud
 from storage.db import session_scope
-from tests.conftest import EXAMPLE, db_url, record
+from tests.conftest import EXAMPLE, db_url, previewed, record
 from tests.slack_standin import SlackStandIn
 from tests.test_slack_blocks import assert_mentions_nobody, assert_within_slack_limits
 
@@ -74,7 +75,7 @@ def test_the_summary_compares_with_the_last_one_and_flags_what_needs_attention(p
     record(programme, "2.1", "on_track", progress=50, when=spring)
     record(programme, "3.1", "at_risk", progress=10, note="No trainer", when=spring)
     ctx = Context(engine=programme, language="en", now=lambda: HELSINKI_0900_20_MAY_2025)
-    first, parts = preview(ctx)
+    first, parts = previewed(ctx)
     assert first.first and first.period == "2025-H1"
     text = "\n".join(render_text(p) for p in parts)
     assert "Changes since the programme was imported" in text
@@ -93,7 +94,7 @@ def test_the_summary_compares_with_the_last_one_and_flags_what_needs_attention(p
     record(programme, "1.1", "done", progress=100, when=autumn)
     record(programme, "2.1", "delayed", progress=50, note="Vendor bankrupt", when=autumn)
     ctx = replace(ctx, now=lambda: datetime(2025, 9, 22, 6, tzinfo=UTC))
-    summary, parts = preview(ctx)
+    summary, parts = previewed(ctx)
     assert not summary.first and summary.period == "2025-H2"
     assert [c.row.code for c in summary.changes] == ["1.1", "2.1"]
     assert [c.row.code for c in summary.newly_done] == ["1.1"]
@@ -112,7 +113,7 @@ def test_overdue_behind_schedule_and_the_overview_numbers(programme) -> None:
     record(programme, "1.1", "on_track", progress=20, when=now - timedelta(days=1))  # due 6/2026
     record(programme, "3.1", "done", progress=100, when=now - timedelta(days=1))
     ctx = Context(engine=programme, language="en", now=lambda: now)
-    summary, _ = preview(ctx)
+    summary, _ = previewed(ctx)
     rows = {r.code: r for r in summary.rows}
     assert rows["6.1"].overdue and not rows["3.1"].overdue
     assert rows["1.1"].behind and not rows["1.1"].overdue  # 20 % with 90 % of its time gone
@@ -127,7 +128,7 @@ def test_the_same_data_renders_the_same_way_every_time(programme) -> None:
     ctx = Context(engine=programme, language="fi", now=lambda: HELSINKI_0900_20_MAY_2025)
     outputs = set()
     for _ in range(3):
-        summary, parts = preview(ctx)
+        summary, parts = previewed(ctx)
         outputs.add(
             render_markdown(parts)
             + render_html(parts, title=title(summary, ctx), language="fi", chart_png=None)
@@ -164,7 +165,7 @@ def test_the_html_document_is_well_formed_escaped_and_complete(programme) -> Non
         when=datetime(2025, 4, 1, tzinfo=UTC),
     )
     ctx = Context(engine=programme, language="fi", now=lambda: HELSINKI_0900_20_MAY_2025)
-    summary, parts = preview(ctx)
+    summary, parts = previewed(ctx)
     document = render_html(
         parts, title=title(summary, ctx), language="fi", chart_png=b"\x89PNG fake"
     )
@@ -191,7 +192,7 @@ def test_markdown_escapes_user_text(programme) -> None:
         when=datetime(2025, 4, 1, tzinfo=UTC),
     )
     ctx = Context(engine=programme, language="en", now=lambda: HELSINKI_0900_20_MAY_2025)
-    _, parts = preview(ctx)
+    _, parts = previewed(ctx)
     markdown = render_markdown(parts)
     assert r"\*bold\* \| \[link\](http://x) \<b\>" in markdown
     assert markdown.startswith(
@@ -504,7 +505,21 @@ def test_an_update_withdrawn_after_a_summary_does_not_rewrite_what_leadership_sa
     autumn = Context(
         engine=programme, language="en", now=lambda: datetime(2025, 9, 22, 6, tzinfo=UTC)
     )
-    summary, _ = preview(autumn)
+    summary, _ = previewed(autumn)
     assert [(c.row.code, c.before.code, c.row.status.code) for c in summary.changes] == [
         ("1.1", "delayed", "not_started")
     ]
+
+
+def test_a_preview_reads_in_the_callers_transaction(programme) -> None:
+    """`summary preview` answers inside handle()'s transaction, not from a second one."""
+    ctx = Context(engine=programme, language="en", now=lambda: HELSINKI_0900_20_MAY_2025)
+    with session_scope(programme) as session:
+        measure = crud.find_measure(session, code="3.1")
+        crud.append_update(  # not committed yet: only this transaction sees it
+            session, measure_id=measure.id, author="U0OWNER", status="at_risk", progress=10,
+            note="Seen in this transaction", source="slack",
+            created_at=HELSINKI_0900_20_MAY_2025 - timedelta(days=1),
+        )  # fmt: skip
+        _, parts = preview(session, ctx)
+        assert "Seen in this transaction" in "\n".join(render_text(p) for p in parts)

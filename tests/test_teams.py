@@ -23,12 +23,12 @@ from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
 from handlers.context import Context
 from handlers.reminders import send_reminders
 from handlers.schedule import summary_slots
-from handlers.summary.post import post, preview
+from handlers.summary.post import post
 from storage import conversations
 from storage.db import session_scope
 from tests import raw_http
 from tests.adaptive_cards import assert_all_valid
-from tests.conftest import count_updates, tracebacks
+from tests.conftest import count_updates, previewed, tracebacks
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn
 from tests.teams_standin import (
     CHANNEL,
@@ -516,7 +516,7 @@ def test_coordinators_post_the_summary_from_a_teams_chat_and_others_cannot(
 
 def test_a_300_measure_summary_fits_in_cards_within_the_size_limit(big) -> None:
     ctx = Context(engine=big, language="fi", now=lambda: datetime(2025, 5, 20, 6, tzinfo=UTC))
-    _, parts = preview(ctx)
+    _, parts = previewed(ctx)
     rendered = [c for p in parts for c in cards.render_cards(p)]
     assert len(rendered) > len(parts)  # split, not cut
     assert all(

@@ -28,11 +28,10 @@ from handlers.replies import (
 )
 from handlers.schedule import summary_slots
 from handlers.state.values import Problem
-from handlers.summary.post import preview
 from storage import crud
 from storage.db import session_scope
 from tests.adaptive_cards import assert_valid, problems
-from tests.conftest import COORDINATOR, OWNER, STRANGER
+from tests.conftest import COORDINATOR, OWNER, STRANGER, previewed
 
 NOW = datetime(2025, 5, 20, 6, tzinfo=UTC)
 
@@ -91,7 +90,7 @@ def test_the_replies_of_every_command_make_valid_cards(programme, language) -> N
 
 def test_the_summary_parts_and_reminders_make_valid_cards(programme) -> None:
     ctx = Context(engine=programme, language="fi", now=lambda: NOW)
-    _summary, parts = preview(ctx)
+    _summary, parts = previewed(ctx)
     for card in (c for part in parts for c in cards.render_cards(part)):
         assert_valid(card)
     [slot, _] = summary_slots(2025, [(5, 20), (9, 20)], time(0, 0), ctx.timezone)

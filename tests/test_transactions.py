@@ -11,13 +11,19 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from handlers.context import Actor, Context
+from handlers.render_text import render_text
+from handlers.state.reply import recorded_reply
+from handlers.state.store import store
+from handlers.vocabulary import BY_CODE
 from storage import crud, summary_runs
 from storage.db import session_scope
 from storage.models import Reminder, StatusUpdate, SummaryPart, SummaryRun
 
-STORAGE = Path(__file__).resolve().parent.parent / "storage"
-OWNERS = {"db.py"}
-"""db.py holds the unit of work itself."""
+ROOT = Path(__file__).resolve().parent.parent
+OWNERS = {"storage/db.py", "storage/migrations/env.py", "handlers/summary/post.py"}
+"""db.py holds the unit of work itself, Alembic's env.py its own connection, and the summary
+job owns its durable steps."""
 
 
 def test_a_repeated_delivery_keeps_the_callers_work(engine: Engine) -> None:
@@ -46,11 +52,12 @@ def test_a_delivery_whose_handling_failed_is_handled_on_the_retry(engine: Engine
         assert crud.find_person(session, ref="U0NEW") is None
 
 
-def test_no_storage_module_commits_or_rolls_back_for_its_caller() -> None:
+def test_no_storage_or_handlers_module_commits_or_rolls_back_for_its_caller() -> None:
+    """The transaction `handle()` or the form owns is never ended under it."""
     calls = [
-        f"{path.name}:{node.lineno} {node.func.attr}()"
-        for path in sorted(STORAGE.glob("*.py"))
-        if path.name not in OWNERS
+        f"{name}:{node.lineno} {node.func.attr}()"
+        for path in sorted([*ROOT.glob("storage/**/*.py"), *ROOT.glob("handlers/**/*.py")])
+        if (name := path.relative_to(ROOT).as_posix()) not in OWNERS
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
@@ -101,3 +108,32 @@ def test_a_reminder_claimed_by_another_process_leaves_the_callers_work_intact(pr
     with Session(programme) as session:
         assert [u.note for u in session.exec(select(StatusUpdate))] == ["Vendor late"]
         assert summary_runs.reminded(session, day="2025-05-06") == {"U0DEPUTY", "U0OWNER"}
+
+
+def test_a_delivery_stored_meanwhile_by_another_process_keeps_the_callers_work(
+    programme,
+) -> None:
+    """Another worker stored the same delivery after our check for it: ours is not stored
+    twice, store() hands back the stored one, the user hears it was already saved, and what
+    our transaction had done stays."""
+    ctx = Context(engine=programme, language="en")
+    actor = Actor.from_ref("kehitysjohtaja@example.org")
+    with session_scope(programme) as other:
+        measure = crud.find_measure(other, code="1.1")
+        crud.append_update(
+            other, measure_id=measure.id, author="U0OTHER", status="on_track", progress=10,
+            note="From the other worker", source="slack", idempotency_key="slack:view:V1",
+        )  # fmt: skip
+    with session_scope(programme) as session:
+        crud.ensure_person(session, ref="U0EARLIER", name="Earlier work")
+        measure = crud.find_measure(session, code="1.1")
+        stored = store(
+            session, measure, actor, ctx, status=BY_CODE["delayed"], progress=40,
+            note="Vendor late", key="slack:view:V1",
+        )  # fmt: skip
+        assert stored.repeated and stored.update.note == "From the other worker"
+        answer = render_text(recorded_reply(session, stored, ctx))
+        assert answer.startswith("This update was already saved. Measure 1.1 stands at:")
+    with session_scope(programme) as session:
+        assert crud.find_person(session, ref="U0EARLIER").name == "Earlier work"
+        assert [u.note for u in session.exec(select(StatusUpdate))] == ["From the other worker"]

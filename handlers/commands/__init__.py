@@ -8,6 +8,7 @@ Adding a command: a module here declaring `COMMAND`, listed below, and its messa
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
 
@@ -32,7 +33,9 @@ from handlers.effects import Result
 from handlers.formatting import clip
 from handlers.messages import Language, Messages
 from handlers.replies import Reply, error
+from handlers.state.lookup import not_found
 from handlers.vocabulary import fold
+from storage import crud
 from storage.db import session_scope
 from storage.text import control_character
 
@@ -79,18 +82,28 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
     command = find(head) if head else (update.COMMAND if ctx.forms else help_command.COMMAND)
     if command is None:
         return error(ctx.t("help.short", text=clip(text), p=ctx.prefix))
-    about_one = command.name in ("status", "show", "history", "undo", "update") and args.strip()
-    log_context.note(command=command.name, measure=args.split(None, 1)[0] if about_one else None)
+    log_context.note(command=command.name)
     if command.needs_forms and not ctx.forms:
         return error(ctx.t("form.chat_only", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
         request = Request(args.strip(), actor, ctx, session, key, offered(ctx))
+        code = command.measure(request) if command.measure else None
+        log_context.note(measure=code)
         if command.check and (problem := command.check(request)):
             return problem
         if command.who is Who.COORDINATOR and not auth.is_coordinator(session, actor, ctx):
             hint = ctx.t(command.refused_hint, p=ctx.prefix) if command.refused_hint else None
             return error(ctx.t(command.refused or "permission.coordinator_hint"), hint)
-        return command.run(request)
+        if code is None or not command.finds_measure:
+            return command.run(request)
+        # PRODUCT.md's order: the command's form (above), the measure exists, the user may
+        # act on it; the command then checks the values.
+        measure = crud.find_measure(session, code=code)
+        if measure is None:
+            return not_found(session, code, ctx)
+        if command.who is Who.MEMBER and not auth.may_act(session, measure, actor, ctx):
+            return auth.refusal(session, measure, ctx)
+        return command.run(replace(request, measure=measure))
 
 
 def usage_hint(language: Language) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers import formatting as fmt
-from handlers.commands.registry import Command, Request
-from handlers.commands.show import one_id
+from handlers.commands.registry import Command, Request, first_word
 from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
 from handlers.state.labels import author_label
-from handlers.state.lookup import not_found
+from handlers.state.lookup import one_id
 from handlers.vocabulary import BY_CODE
 from storage import crud
 from storage.models import StatusUpdate
@@ -18,14 +17,13 @@ from storage.models import StatusUpdate
 HISTORY_SHOWN = 20
 
 
+def check(request: Request) -> Reply | None:
+    return one_id(request.args, request.ctx, "example.history")
+
+
 def run(request: Request) -> Reply:
-    code = one_id(request, "example.history")
-    if isinstance(code, Reply):
-        return code
-    t, session, ctx = request.ctx.t, request.session, request.ctx
-    measure = crud.find_measure(session, code=code)
-    if measure is None:
-        return not_found(session, code, ctx)
+    t, session, ctx, measure = request.ctx.t, request.session, request.ctx, request.measure
+    assert measure is not None  # handle() found it
     rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
     if not rows:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
@@ -63,5 +61,7 @@ COMMAND = Command(
     help="help.history",
     example="example.history",
     menu="teams.command.history",
+    check=check,
+    measure=first_word,
     run=run,
 )

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from handlers.context import Actor, Context
 from handlers.effects import Result
 from handlers.replies import Reply
+from storage.models import Measure
 
 
 class Who(Enum):
@@ -20,8 +21,9 @@ class Who(Enum):
 
     ANYONE = "anyone"
     MEMBER = "member"
-    """The owner, a deputy or a coordinator of the measure the command names: checked with
-    `auth.may_act` once the measure is found (a missing measure is reported first)."""
+    """The owner, a deputy or a coordinator of the measure the command names (`Command.measure`):
+    checked by `handle()` with `auth.may_act` once the measure is found (a missing measure is
+    reported first)."""
     COORDINATOR = "coordinator"
     """Checked by `handle()` after the command's form, before it runs."""
 
@@ -39,6 +41,8 @@ class Request:
     """The platform's delivery id: a repeated delivery is answered, not done twice."""
     offered: tuple[Command, ...]
     """The commands this platform offers, in help's order."""
+    measure: Measure | None = None
+    """The measure the arguments name, found by `handle()` (see `Command.measure`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,7 +63,18 @@ class Command:
     refused_hint: str | None = None
     check: Callable[[Request], Reply | None] | None = None
     """The form of its arguments, checked before who may run it."""
+    measure: Callable[[Request], str | None] | None = None
+    """The id of the measure its (well-formed) arguments name, if they name one: `handle()`
+    finds it, reports it missing with the closest ids, and for `Who.MEMBER` authorizes."""
+    finds_measure: bool = True
+    """False where the command finds the measure itself (the form opens without one)."""
     needs_forms: bool = False
     """Only where the platform has forms (Slack, Teams; not the console)."""
     hint: str | None = None
     """Message key of its sample in Slack's usage hint, if it has one there."""
+
+
+def first_word(request: Request) -> str | None:
+    """The measure id of commands whose first argument is one (`show 1.1`, `undo [1.1]`)."""
+    words = request.args.split(None, 1)
+    return words[0] if words else None

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from handlers.commands.registry import Command, Request
-from handlers.formatting import clip
-from handlers.replies import Reply, error
-from handlers.state.lookup import not_found
+from handlers.commands.registry import Command, Request, first_word
+from handlers.replies import Reply
+from handlers.state.lookup import one_id
 from handlers.state.reply import state_reply
-from storage import crud
 
 
-def one_id(request: Request, example: str) -> str | Reply:
-    """The one measure id a command takes, or the reply saying how to give it."""
-    ctx, words = request.ctx, request.args.split()
-    if len(words) != 1:
-        intro = ctx.t("usage.show") if not words else ctx.t("usage.extra", text=clip(request.args))
-        return error(intro, ctx.t(example, p=ctx.prefix))
-    return words[0]
+def check(request: Request) -> Reply | None:
+    return one_id(request.args, request.ctx, "example.show")
 
 
 def run(request: Request) -> Reply:
-    code = one_id(request, "example.show")
-    if isinstance(code, Reply):
-        return code
-    measure = crud.find_measure(request.session, code=code)
-    if measure is None:
-        return not_found(request.session, code, request.ctx)
-    return state_reply(request.session, measure, request.ctx, full=True)
+    assert request.measure is not None  # handle() found it
+    return state_reply(request.session, request.measure, request.ctx, full=True)
 
 
 COMMAND = Command(
@@ -36,5 +24,7 @@ COMMAND = Command(
     example="example.show",
     menu="teams.command.show",
     hint="hint.show",
+    check=check,
+    measure=first_word,
     run=run,
 )

@@ -5,15 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers import auth
-from handlers.commands.registry import Command, Request, Who
+from handlers.commands.registry import Command, Request, Who, first_word
 from handlers.formatting import clip
 from handlers.replies import Reply, error
-from handlers.state.lookup import not_found
+from handlers.state.reply import recorded_reply
 from handlers.state.store import earlier_delivery, store
 from handlers.state.values import check_values
 from handlers.vocabulary import parse_status, status_words
-from storage import crud
 
 _PROGRESS = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%(?=\s|$)|^([+-]?\d+)(?=\s|$)")
 _QUOTES = {'"': '"', "'": "'", "“": "”", "”": "”", "«": "»", "„": "“"}
@@ -49,20 +47,21 @@ def _unquote(note: str) -> str:
     return note
 
 
+def check(request: Request) -> Reply | None:
+    if parse_status_args(request.args) is None:
+        t = request.ctx.t
+        return error(t("usage.status"), t("example.status", p=request.ctx.prefix))
+    return None
+
+
 def run(request: Request) -> Reply:
-    """In PRODUCT.md's order: the command's form, the measure exists, the user may act on
-    it, then the values. Nothing is stored unless every check passes."""
+    """In PRODUCT.md's order, after handle() has checked the command's form, that the measure
+    exists and that the user may act on it: the values. Nothing is stored unless all pass."""
     t, p, session, ctx = request.ctx.t, request.ctx.prefix, request.session, request.ctx
-    args = parse_status_args(request.args)
-    if args is None:
-        return error(t("usage.status"), t("example.status", p=p))
-    if earlier := earlier_delivery(session, request.key, ctx):
-        return earlier
-    measure = crud.find_measure(session, code=args.code)
-    if measure is None:
-        return not_found(session, args.code, ctx)
-    if not auth.may_act(session, measure, request.actor, ctx):
-        return auth.refusal(session, measure, ctx)
+    args, measure = parse_status_args(request.args), request.measure
+    assert args is not None and measure is not None  # check() and handle() saw to them
+    if earlier := earlier_delivery(session, request.key):
+        return recorded_reply(session, earlier, ctx)
     status = parse_status(args.status_word)
     if status is None:
         words = ", ".join(status_words())
@@ -73,10 +72,11 @@ def run(request: Request) -> Reply:
     progress, problems = check_values(measure, status, args.progress_text, args.note, ctx)
     if problems:
         return error(problems[0].message, problems[0].hint)
-    return store(
+    stored = store(
         session, measure, request.actor, ctx,
         status=status, progress=progress, note=args.note, key=request.key,
     )  # fmt: skip
+    return recorded_reply(session, stored, ctx)
 
 
 COMMAND = Command(
@@ -87,5 +87,7 @@ COMMAND = Command(
     menu="teams.command.status",
     hint="hint.status",
     who=Who.MEMBER,
+    check=check,
+    measure=first_word,
     run=run,
 )

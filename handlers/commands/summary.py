@@ -43,7 +43,7 @@ def run(request: Request) -> Result:
     action, force = parsed
     if action == "post":
         return PostSummary(force=force)  # the platform posts: it knows the channel
-    _, parts = preview(request.ctx)
+    _, parts = preview(request.session, request.ctx)
     return Reply(tuple(block for part in parts for block in part.blocks))
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers import formatting as fmt
-from handlers.commands.registry import Command, Request
+from handlers.commands.registry import Command, Request, first_word
 from handlers.formatting import clip
 from handlers.replies import Paragraph, Reply, error
-from handlers.state.lookup import not_found
 from handlers.state.reply import state_reply
 from handlers.state.store import author_ref
 from storage import crud
@@ -17,19 +16,20 @@ from storage.models import Measure
 UNDO_WINDOW = timedelta(hours=24)
 
 
+def check(request: Request) -> Reply | None:
+    """At most one measure id."""
+    t, p = request.ctx.t, request.ctx.prefix
+    if len(request.args.split()) > 1:
+        return error(t("usage.extra", text=clip(request.args)), t("example.undo", p=p))
+    return None
+
+
 def run(request: Request) -> Reply:
     t, session, ctx, actor = request.ctx.t, request.session, request.ctx, request.actor
     example = t("example.undo", p=ctx.prefix)
-    words = request.args.split()
-    if len(words) > 1:
-        return error(t("usage.extra", text=clip(request.args)), example)
     if request.key and not crud.claim_delivery(session, key=request.key):
         return Reply((Paragraph(t("undo.repeat")),))  # a platform delivered it twice
-    measure = None
-    if words:
-        measure = crud.find_measure(session, code=words[0])
-        if measure is None:
-            return not_found(session, words[0], ctx)
+    measure = request.measure  # found by handle() if the user named one
     now = ctx.now()
     update = crud.latest_own_update(
         session,
@@ -59,5 +59,7 @@ COMMAND = Command(
     help="help.undo",
     example="example.undo",
     menu="teams.command.undo",
+    check=check,
+    measure=first_word,
     run=run,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.commands.registry import Command, Request
+from handlers.commands.registry import Command, Request, first_word
 from handlers.effects import OpenForm, Result
 from handlers.formatting import clip
 from handlers.replies import error
@@ -25,5 +25,7 @@ COMMAND = Command(
     example="help.update",
     menu="teams.command.update",
     needs_forms=True,
+    measure=first_word,
+    finds_measure=False,  # the form opens without an unknown id, and lists only the user's
     run=run,
 )

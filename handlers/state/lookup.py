@@ -1,4 +1,5 @@
-"""Finding the measure a command names; when there is none, the closest ids."""
+"""Finding the measure a command names: its form (one id), and when there is none, the
+closest ids."""
 
 from __future__ import annotations
 
@@ -20,3 +21,12 @@ def not_found(session: Session, code: str, ctx: Context) -> Reply:
     else:
         text = ctx.t("measure.not_found_none", id=clip(code))
     return error(text, ctx.t("measure.list_hint", p=ctx.prefix))
+
+
+def one_id(args: str, ctx: Context, example: str) -> Reply | None:
+    """Unless the arguments are exactly one measure id, the reply saying how to give it."""
+    words = args.split()
+    if len(words) == 1:
+        return None
+    intro = ctx.t("usage.show") if not words else ctx.t("usage.extra", text=clip(args))
+    return error(intro, ctx.t(example, p=ctx.prefix))

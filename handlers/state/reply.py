@@ -8,8 +8,9 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Context
-from handlers.replies import Block, Fields, Heading, Paragraph, Reply
+from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
+from handlers.state.store import Stored
 from handlers.vocabulary import Status
 from storage import crud
 from storage.dates import last_day
@@ -53,6 +54,18 @@ def state_reply(
     if full and current is None:
         blocks.append(Paragraph(t("flag.never_updated")))
     return Reply(tuple(blocks))
+
+
+def recorded_reply(session: Session, stored: Stored, ctx: Context) -> Reply:
+    """The answer to a stored update: the measure's state now, and how to undo; or, for a
+    repeated delivery, that it was saved already."""
+    t, measure = ctx.t, session.get_one(Measure, stored.update.measure_id)
+    if stored.repeated:
+        return state_reply(
+            session, measure, ctx, intro=t("status.already_recorded", id=measure.code)
+        )
+    reply = state_reply(session, measure, ctx, intro=t("status.recorded", id=measure.code))
+    return Reply((*reply.blocks, Hint(t("status.undo_hint", p=ctx.prefix, id=measure.code))))
 
 
 def _programme_fields(

@@ -3,15 +3,21 @@ the name the programme knows its author by."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from handlers.context import Actor, Context
-from handlers.replies import Hint, Reply
-from handlers.state.reply import state_reply
 from handlers.vocabulary import Status
 from storage import crud
-from storage.models import Measure
+from storage.models import Measure, StatusUpdate
+
+
+class Stored(NamedTuple):
+    update: StatusUpdate
+    """The update as stored: ours, or the earlier one of a repeated delivery."""
+    repeated: bool
 
 
 def store(
@@ -24,39 +30,33 @@ def store(
     progress: int | None,
     note: str,
     key: str | None,
-) -> Reply:
-    """Append the update and answer with the new state; a repeated delivery is stored once."""
-    t = ctx.t
+) -> Stored:
+    """Append the update; a repeated delivery is stored once, and the earlier one returned."""
+    author = author_ref(session, actor)
     try:
-        crud.append_update(
-            session,
-            measure_id=measure.id,
-            author=author_ref(session, actor),
-            status=status.code,
-            progress=progress,
-            note=note,
-            source=ctx.source,
-            idempotency_key=key,
-            created_at=ctx.now(),
-        )
-    except IntegrityError:
-        session.rollback()  # the same delivery raced us to it: stored once, by the other
-        return state_reply(
-            session, measure, ctx, intro=t("status.already_recorded", id=measure.code)
-        )
-    reply = state_reply(session, measure, ctx, intro=t("status.recorded", id=measure.code))
-    return Reply((*reply.blocks, Hint(t("status.undo_hint", p=ctx.prefix, id=measure.code))))
+        with session.begin_nested():  # a savepoint: the caller's transaction stays its own
+            update = crud.append_update(
+                session,
+                measure_id=measure.id,
+                author=author,
+                status=status.code,
+                progress=progress,
+                note=note,
+                source=ctx.source,
+                idempotency_key=key,
+                created_at=ctx.now(),
+            )
+    except IntegrityError:  # the same delivery raced us to it: stored once, by the other
+        if key is None or (earlier := earlier_delivery(session, key)) is None:
+            raise
+        return earlier
+    return Stored(update, repeated=False)
 
 
-def earlier_delivery(session: Session, key: str | None, ctx: Context) -> Reply | None:
-    """The answer to a delivery already stored (a platform retry, a double click)."""
+def earlier_delivery(session: Session, key: str | None) -> Stored | None:
+    """The update a delivery already stored (a platform retry, a double click)."""
     earlier = crud.update_by_key(session, idempotency_key=key) if key else None
-    if earlier is None:
-        return None
-    measure = session.get_one(Measure, earlier.measure_id)
-    return state_reply(
-        session, measure, ctx, intro=ctx.t("status.already_recorded", id=measure.code)
-    )
+    return Stored(earlier, repeated=True) if earlier else None
 
 
 def author_ref(session: Session, actor: Actor) -> str:

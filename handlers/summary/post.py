@@ -27,7 +27,6 @@ from handlers.summary.build import Summary, build_summary
 from handlers.summary.chart import status_chart
 from handlers.summary.report import summary_parts, title
 from storage import summary_runs
-from storage.db import session_scope
 from storage.models import SummaryRun
 
 log = logging.getLogger(__name__)
@@ -79,17 +78,16 @@ def hand_key(ctx: Context) -> SummaryKey:
     return hand_post_key(ctx.now(), ctx.schedule, ctx.timezone)
 
 
-def preview(ctx: Context) -> tuple[Summary, list[Reply]]:
+def preview(session: Session, ctx: Context) -> tuple[Summary, list[Reply]]:
     """The summary a post now would be: the state now, compared with the last summary
-    before it."""
+    before it; read in the caller's transaction (the command's, or the CLI's own)."""
     key = hand_key(ctx)
-    with session_scope(ctx.engine) as session:
-        baseline = summary_runs.last_posted(session, excluding=key.name)
-        summary = build_summary(
-            session, ctx, period=key.half_year, cutoff=summary_runs.max_update_id(session),
-            baseline=baseline.cutoff_update_id if baseline else None,
-            baseline_at=baseline.cutoff_at if baseline else None,
-        )  # fmt: skip
+    baseline = summary_runs.last_posted(session, excluding=key.name)
+    summary = build_summary(
+        session, ctx, period=key.half_year, cutoff=summary_runs.max_update_id(session),
+        baseline=baseline.cutoff_update_id if baseline else None,
+        baseline_at=baseline.cutoff_at if baseline else None,
+    )  # fmt: skip
     return summary, summary_parts(summary, ctx)
 
 
