@@ -20,7 +20,7 @@ def respond(text: str, actor: Actor, ctx: Context, *, key: str | None = None) ->
     match handle(text, actor, ctx, idempotency_key=key):
         case PostSummary():
             return error(ctx.t("summary.post_elsewhere", p=ctx.prefix))
-        case OpenForm():  # not offered here (no forms): kept for completeness
+        case OpenForm():  # handle() refuses the form where there are none: for the types
             return error(ctx.t("form.chat_only", p=ctx.prefix))
         case reply:
             return reply
