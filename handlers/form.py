@@ -1,5 +1,5 @@
 """The update form and the home view, free of any platform: what they list, and what a
-submission does. Slack draws them as a modal and an App Home; Teams as a dialog and cards.
+submission does. Slack draws them as a modal and an App Home; Teams as a dialog and cards."""
 
 from __future__ import annotations
 
