@@ -41,7 +41,7 @@ from handlers.context import Actor, Context  # noqa: E402
 from handlers.summary.build import build_summary  # noqa: E402
 from handlers.summary.report import summary_parts  # noqa: E402
 from storage import summary_runs  # noqa: E402
-from storage.db import make_engine, migrate, session_scope  # noqa: E402
+from storage.db import Timeouts, make_engine, migrate, session_scope  # noqa: E402
 from storage.programme_io import import_file  # noqa: E402
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn  # noqa: E402
 
@@ -109,7 +109,7 @@ def fill(url: str, measures: int, updates: int) -> None:
          start + step * n)
         for n in range(updates)
     )  # fmt: skip
-    engine = make_engine(url)
+    engine = make_engine(url, Timeouts(statement=3600))  # a million rows in one COPY
     columns = "measure_id, author, status, progress, note, source, created_at"
     with engine.begin() as connection:
         raw = connection.connection.driver_connection
