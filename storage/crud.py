@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, UnaryExpression, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, or_, select
 
@@ -145,7 +146,7 @@ def replace_roles(
 
 
 def measure_ids_of(session: Session, *, refs: Iterable[str]) -> list[int]:
-    """Measures that these refs (one user's id and e-mail) own or deputise."""
+    """Measures in force that these refs (one user's id and e-mail) own or deputise."""
     refs = {normalize_ref(r) for r in refs if r}
     if not refs:
         return []
@@ -153,7 +154,8 @@ def measure_ids_of(session: Session, *, refs: Iterable[str]) -> list[int]:
         session.exec(
             select(MeasureRole.measure_id)
             .join(Person, col(Person.id) == MeasureRole.person_id)
-            .where(col(Person.ref).in_(refs))
+            .join(Measure, col(Measure.id) == MeasureRole.measure_id)
+            .where(col(Person.ref).in_(refs), col(Measure.retired_at).is_(None))
             .distinct()
         )
     )
@@ -208,11 +210,18 @@ def measure_codes(session: Session) -> list[str]:
 
 
 def count_measures(session: Session) -> int:
-    return session.exec(select(func.count()).select_from(Measure)).one()
+    """Measures in force: a retired one leaves every count."""
+    return session.exec(
+        select(func.count()).select_from(Measure).where(col(Measure.retired_at).is_(None))
+    ).one()
 
 
-def themes(session: Session) -> list[Theme]:
-    return list(session.exec(select(Theme)))
+def themes(session: Session, *, retired: bool = False) -> list[Theme]:
+    """Themes in force; with `retired`, the retired ones too."""
+    query = select(Theme)
+    if not retired:
+        query = query.where(col(Theme.retired_at).is_(None))
+    return list(session.exec(query))
 
 
 def find_theme(session: Session, *, code: str) -> Theme | None:
@@ -220,9 +229,17 @@ def find_theme(session: Session, *, code: str) -> Theme | None:
 
 
 def measures(
-    session: Session, *, theme_id: int | None = None, ids: list[int] | None = None
+    session: Session,
+    *,
+    theme_id: int | None = None,
+    ids: list[int] | None = None,
+    retired: bool = False,
 ) -> list[Measure]:
+    """Measures in force (a retired one leaves lists, the form and reminders); with
+    `retired`, the retired ones too."""
     query = select(Measure)
+    if not retired:
+        query = query.where(col(Measure.retired_at).is_(None))
     if theme_id is not None:
         query = query.where(Measure.theme_id == theme_id)
     if ids is not None:
@@ -239,24 +256,32 @@ def current_updates(
     measure_ids: Iterable[int],
     up_to: int | None = None,
     seen_at: datetime | None = None,
+    at: datetime | None = None,
 ) -> dict[int, StatusUpdate]:
     """Each measure's latest update not withdrawn: one index seek a measure, never a scan.
     For the state a summary showed: of the updates up to the id `up_to`, counting those
-    withdrawn only after `seen_at` (leadership saw them)."""
+    withdrawn only after `seen_at` (leadership saw them). For the state as of a moment
+    `at`: the latest update made by then and not withdrawn by then."""
     measure_ids = list(measure_ids)
     if not measure_ids:
         return {}
+    if at is not None:
+        seen_at = at if seen_at is None else min(seen_at, at)
     visible: ColumnElement[bool] = col(StatusUpdate.withdrawn_at).is_(None)
     if seen_at is not None:
         visible = or_(visible, col(StatusUpdate.withdrawn_at) > seen_at)
     conditions = [col(StatusUpdate.measure_id) == col(Measure.id), visible]
     if up_to is not None:
         conditions.append(col(StatusUpdate.id) <= up_to)
+    order: list[UnaryExpression[Any]] = [col(StatusUpdate.id).desc()]
+    if at is not None:  # updates may be dated back (the demo, a restore): time decides
+        conditions.append(col(StatusUpdate.created_at) <= at)
+        order.insert(0, col(StatusUpdate.created_at).desc())
     # ORDER BY … LIMIT 1, not max(): with `up_to`, SQLite would otherwise read the range.
     latest = (
         select(StatusUpdate.id)
         .where(*conditions)
-        .order_by(col(StatusUpdate.id).desc())
+        .order_by(*order)
         .limit(1)
         .correlate(Measure)
         .scalar_subquery()

@@ -50,8 +50,34 @@ class Programme(SQLModel, table=True):
     vision_year: int | None = None
 
 
+class Period(SQLModel, table=True):
+    """A programme period (2024-2026, then 2027-2028…). The current one is not closed."""
+
+    id: int = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class Revision(SQLModel, table=True):
+    """One import of the programme (a budget process's revision, a new period, or the
+    programme as it stood before revisions were kept): a label, when and who. The
+    programme's own fields are kept with it, so a past summary's header is as it was."""
+
+    id: int = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    label: str
+    kind: str = Field(description="initial, revision or new-period")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    created_by: str
+    source: str = Field(default="", description="the imported file's name")
+    programme_name: str = ""
+    vision_year: int | None = None
+
+
 class Theme(SQLModel, table=True):
-    """A painopistealue, with maturity on Kuntaliitto's 1–5 scale."""
+    """A painopistealue, with maturity on Kuntaliitto's 1–5 scale. Its row holds the current
+    plan; `ThemePlan` keeps every earlier one."""
 
     id: int = Field(default=None, primary_key=True)
     code: str
@@ -60,6 +86,8 @@ class Theme(SQLModel, table=True):
     baseline: float | None = None
     current: float | None = None
     target: float | None = None
+    retired_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    retired_revision_id: int | None = Field(default=None, foreign_key="revision.id")
 
 
 class Person(SQLModel, table=True):
@@ -71,7 +99,9 @@ class Person(SQLModel, table=True):
 
 
 class Measure(SQLModel, table=True):
-    """A toimenpide. `code` is the programme's own id such as `1.3`."""
+    """A toimenpide. `code` is the programme's own id such as `1.3`. Its row holds the
+    current plan; `MeasurePlan` keeps every earlier one. A measure left out of a revision is
+    retired (`retired_at`), never deleted."""
 
     id: int = Field(default=None, primary_key=True)
     code: str
@@ -87,6 +117,54 @@ class Measure(SQLModel, table=True):
     baseline: str | None = None
     target: str | None = None
     added_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    retired_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    retired_revision_id: int | None = Field(default=None, foreign_key="revision.id")
+
+
+class MeasurePlan(SQLModel, table=True):
+    """A measure's plan as a revision left it. Append-only: a revision that changes any plan
+    field, retires or reinstates the measure adds a row; the plan at any moment is the
+    latest row at or before it (`created_at`, the revision's time: one index seek)."""
+
+    __tablename__ = "measure_plan"
+    __table_args__ = (Index("ix_measure_plan_time", "measure_id", "created_at", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    revision_id: int = Field(foreign_key="revision.id", index=True)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    code: str
+    theme_id: int = Field(foreign_key="theme.id")
+    title: str
+    description: str | None = None
+    owner_id: int | None = Field(default=None, foreign_key="person.id")
+    deputy_ids: str = Field(default="", description="the deputies' person ids, comma-separated")
+    unit: str | None = None
+    start: str | None = None
+    due: str | None = None
+    budget_eur: int | None = None
+    indicator: str | None = None
+    baseline: str | None = None
+    target: str | None = None
+    retired: bool = False
+
+
+class ThemePlan(SQLModel, table=True):
+    """A theme as a revision left it; append-only like `MeasurePlan`."""
+
+    __tablename__ = "theme_plan"
+    __table_args__ = (Index("ix_theme_plan_time", "theme_id", "created_at", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id")
+    revision_id: int = Field(foreign_key="revision.id", index=True)
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    code: str
+    name: str
+    baseline: float | None = None
+    current: float | None = None
+    target: float | None = None
+    retired: bool = False
 
 
 class MeasureRole(SQLModel, table=True):
@@ -121,6 +199,8 @@ class StatusUpdate(SQLModel, table=True):
         # A measure's history, newest first, without sorting it.
         Index("ix_status_update_history", "measure_id", "id"),
         Index("ix_status_update_author", "author", "id"),
+        # The state as of any moment: one seek a measure on its time.
+        Index("ix_status_update_time", "measure_id", "created_at", "id"),
     )
 
     id: int = Field(default=None, primary_key=True)

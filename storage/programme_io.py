@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,9 +31,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from storage import crud
+from storage import crud, plan
 from storage.dates import first_day, last_day, normalize_when
-from storage.models import Measure, MeasureRole, Person, Programme, Theme
+from storage.models import Measure, MeasureRole, Person, Programme, Revision, Theme, utcnow
 from storage.text import control_character
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -289,12 +290,28 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    revision: Revision | None = None
+    changes: tuple[plan.PlanChange, ...] = ()
 
 
-def import_file(session: Session, path: Path) -> ImportResult:
-    """Read, check, then apply; raises ImportFailed with every problem and changes nothing."""
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    label: str | None = None,
+    by: str = "cli",
+    at: datetime | None = None,
+) -> ImportResult:
+    """Read, check, then apply as a revision of the programme; raises ImportFailed with every
+    problem and changes nothing."""
     parsed = read_programme(path)
-    return apply_programme(session, parsed)
+    at = at or utcnow()
+    result = apply_programme(session, parsed)
+    revision = plan.new_revision(
+        session, label=label or at.date().isoformat(), by=by, source=path.name, at=at
+    )
+    changes = plan.record_plans(session, revision=revision)
+    return dataclasses.replace(result, revision=revision, changes=tuple(changes))
 
 
 def read_programme(path: Path) -> ProgrammeFile:
