@@ -111,7 +111,9 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
     from alembic.config import Config
     from sqlalchemy import text
 
-    from storage import crud
+    from datetime import UTC, datetime, timedelta
+
+    from storage import crud, plan
     from storage.db import MIGRATIONS, make_engine, migrate, session_scope
     from tests.conftest import db_url
 
@@ -132,6 +134,7 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
                 "VALUES (1, 'T1', 't1', 'Palvelut', 2.8)"
             ),
             "INSERT INTO person (id, ref, name) VALUES (1, 'kj@tornio.fi', 'Kehitysjohtaja')",
+            "INSERT INTO person (id, ref, name) VALUES (2, 'U0DEPUTY', 'Varahenkilö')",
             (
                 "INSERT INTO measure (id, code, code_key, theme_id, title, due, added_at) "
                 "VALUES (1, '1.1', '1.1', 1, 'Suomi.fi-viestit', '2026-06', '2024-06-17 10:00:00')"
@@ -139,6 +142,10 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
             (
                 "INSERT INTO measure_role (id, measure_id, person_id, role, position) "
                 "VALUES (1, 1, 1, 'owner', 0)"
+            ),
+            (
+                "INSERT INTO measure_role (id, measure_id, person_id, role, position) "
+                "VALUES (2, 1, 2, 'deputy', 1)"
             ),
             (
                 "INSERT INTO status_update "
@@ -167,6 +174,26 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
             == "Kehitysjohtaja"
         )
         assert not crud.claim_delivery(session, key="slack:event:Ev1")
+        # Today's programme is revision 1 of its period, dated when the measure was added:
+        # before then it did not exist; from then on its plan is as it stands.
+        (revision,) = plan.revisions(session)
+        assert (revision.label, revision.kind, revision.programme_name) == (
+            "1",
+            "initial",
+            "Digiohjelma",
+        )
+        assert plan.current_period(session).name == "2024-2026"
+        added = datetime(2024, 6, 17, 10, tzinfo=UTC)
+        assert plan.latest_measure_plans(session, at=added - timedelta(seconds=1)) == {}
+        first = plan.latest_measure_plans(session, at=added)[measure.id]
+        assert (first.title, first.due, first.owner_id, plan.deputy_ids(first.deputy_ids)) == (
+            "Suomi.fi-viestit",
+            "2026-06",
+            1,
+            [2],
+        )
+        assert plan.latest_theme_plans(session)[1].baseline == 2.8
+        assert plan.original_due(session, measure_id=measure.id) == "2026-06"
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM conversation_ref")).scalar() == 0

@@ -128,22 +128,29 @@ def upgrade() -> None:
             "ix_measure_plan_time", ["measure_id", "created_at", "id"], unique=False
         )
 
-    with op.batch_alter_table("measure", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("retired_revision_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(FK_MEASURE, "revision", ["retired_revision_id"], ["id"])
+    _retirement_columns("measure", FK_MEASURE)
 
     with op.batch_alter_table("status_update", schema=None) as batch_op:
         batch_op.create_index(
             "ix_status_update_time", ["measure_id", "created_at", "id"], unique=False
         )
 
-    with op.batch_alter_table("theme", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("retired_revision_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(FK_THEME, "revision", ["retired_revision_id"], ["id"])
+    _retirement_columns("theme", FK_THEME)
 
     _programme_as_revision_1()
+
+
+def _retirement_columns(table: str, foreign_key: str) -> None:
+    """Plain ADD COLUMN: SQLite's batch mode would copy and drop `table`, which rows of other
+    tables reference."""
+    op.add_column(table, sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
+    if op.get_bind().dialect.name == "sqlite":  # SQLite adds a reference only with the column
+        op.execute(
+            f"ALTER TABLE {table} ADD COLUMN retired_revision_id INTEGER REFERENCES revision (id)"
+        )
+    else:
+        op.add_column(table, sa.Column("retired_revision_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(foreign_key, table, "revision", ["retired_revision_id"], ["id"])
 
 
 def _programme_as_revision_1() -> None:
@@ -203,18 +210,12 @@ def _programme_as_revision_1() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("theme", schema=None) as batch_op:
-        batch_op.drop_constraint(FK_THEME, type_="foreignkey")
-        batch_op.drop_column("retired_revision_id")
-        batch_op.drop_column("retired_at")
+    _drop_retirement_columns("theme", FK_THEME)
 
     with op.batch_alter_table("status_update", schema=None) as batch_op:
         batch_op.drop_index("ix_status_update_time")
 
-    with op.batch_alter_table("measure", schema=None) as batch_op:
-        batch_op.drop_constraint(FK_MEASURE, type_="foreignkey")
-        batch_op.drop_column("retired_revision_id")
-        batch_op.drop_column("retired_at")
+    _drop_retirement_columns("measure", FK_MEASURE)
 
     with op.batch_alter_table("measure_plan", schema=None) as batch_op:
         batch_op.drop_index("ix_measure_plan_time")
@@ -231,3 +232,10 @@ def downgrade() -> None:
 
     op.drop_table("revision")
     op.drop_table("period")
+
+
+def _drop_retirement_columns(table: str, foreign_key: str) -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(foreign_key, table, type_="foreignkey")
+    for column in ("retired_revision_id", "retired_at"):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
