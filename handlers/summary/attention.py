@@ -92,7 +92,10 @@ def groups(summary: Summary) -> list[tuple[str, tuple[Kind, ...], tuple[Row, ...
 
 
 def line(item: Item, ctx: Context, *, limit: int) -> str:
-    """The item on one line of at most `limit` characters: mark, id, title, why."""
-    reasons = "; ".join(kind.reason(item.row, ctx) for kind in item.kinds)
-    return clip(f"{item.row.status.mark} {item.row.code} {clip(item.row.title, 40)} — {reasons}",
-                limit)  # fmt: skip
+    """The item on one line of at most `limit` characters: mark, id, title, and why, each
+    reason given its share of the room left."""
+    row = item.row
+    head = f"{row.status.mark} {row.code} {clip(row.title, 40)} — "
+    share = (limit - len(head)) // len(item.kinds) - 2
+    reasons = "; ".join(clip(kind.reason(row, ctx), share) for kind in item.kinds)
+    return clip(head + reasons, limit)

@@ -32,10 +32,13 @@ def md(text: str) -> str:
 
 def render_markdown(parts: list[Reply]) -> str:
     """The parts one after another, the first (the summary's one-page opening) ruled off."""
+    opening, rest = _markdown(parts[:1]), _markdown(parts[1:])
+    return f"{opening}\n---\n\n{rest}" if rest else opening
+
+
+def _markdown(parts: list[Reply]) -> str:
     out: list[str] = []
-    for n, block in ((n, block) for n, part in enumerate(parts) for block in part.blocks):
-        if n == 1 and out and out[-1] != "---":
-            out.append("---")
+    for block in (block for part in parts for block in part.blocks):
         match block:
             case Heading(text, level):
                 out.append(f"{'#' * level} {md(text)}")
@@ -58,7 +61,7 @@ def render_markdown(parts: list[Reply]) -> str:
                 out.append("\n".join(table))
             case Chart():
                 pass  # the Markdown document is text; the chart goes with the HTML one
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(out) + "\n" if out else ""
 
 
 STYLE = """
