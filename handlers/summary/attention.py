@@ -96,6 +96,6 @@ def line(item: Item, ctx: Context, *, limit: int) -> str:
     reason given its share of the room left."""
     row = item.row
     head = f"{row.status.mark} {row.code} {clip(row.title, 40)} — "
-    share = (limit - len(head)) // len(item.kinds) - 2
+    share = max(16, (limit - len(head)) // len(item.kinds) - 2)
     reasons = "; ".join(clip(kind.reason(row, ctx), share) for kind in item.kinds)
     return clip(head + reasons, limit)
