@@ -52,8 +52,6 @@ def build_app(settings: Settings, ctx: Context, metrics: Metrics | None = None) 
         if settings.digibot_leadership_channel
         else None
     )
-    deps = SlackDeps(ctx=ctx, directory=Directory(client), publisher=publisher)
-    if metrics is not None:
-        deps.metrics = metrics
+    deps = SlackDeps(ctx, Directory(client), publisher, metrics=metrics or Metrics())
     listeners.register(app, deps)
     return app
