@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers.context import Context
 from handlers.reminders import FirstReachable, Messenger
@@ -42,6 +43,8 @@ class Platforms:
     teams: TeamsBot | None = None
     publishers: list[Publisher] = field(default_factory=list)
     messengers: list[Messenger] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    """What all of them count, for `GET /metrics`."""
 
     @property
     def messenger(self) -> Messenger:
@@ -50,11 +53,14 @@ class Platforms:
 
 def build(settings: Settings, engine: Engine) -> Platforms:
     platforms = Platforms()
+    platforms.metrics.watch(engine)
     if settings.slack_configured or settings.slack_bot_token:
         from bot.slack.app import build_app
         from bot.slack.publisher import SlackMessenger, SlackPublisher
 
-        platforms.slack = build_app(settings, context(settings, engine, source="slack"))
+        platforms.slack = build_app(
+            settings, context(settings, engine, source="slack"), platforms.metrics
+        )
         platforms.messengers.append(SlackMessenger(platforms.slack.client))
         if settings.digibot_leadership_channel:
             channel = settings.digibot_leadership_channel
@@ -62,7 +68,7 @@ def build(settings: Settings, engine: Engine) -> Platforms:
     if settings.teams_configured:
         from bot.teams.adapter import TeamsBot, TeamsMessenger, TeamsPublisher
 
-        teams = TeamsBot(context(settings, engine, source="teams"))
+        teams = TeamsBot(context(settings, engine, source="teams"), metrics=platforms.metrics)
         platforms.teams = teams
         platforms.messengers.append(TeamsMessenger(teams))
         if settings.digibot_teams_leadership_channel:

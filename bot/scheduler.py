@@ -14,11 +14,12 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers.context import Context
-from handlers.reminders import Messenger, send_reminders
+from handlers.reminders import Messenger
 from handlers.schedule import due_reminder, due_summary, scheduled_key
-from handlers.summary.post import Outcome, Publisher, post
+from handlers.summary.post import Outcome, Publisher
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,14 @@ log = logging.getLogger(__name__)
 
 class Schedule:
     def __init__(
-        self, settings: Settings, ctx: Context, publishers: list[Publisher], messenger: Messenger
+        self,
+        settings: Settings,
+        ctx: Context,
+        publishers: list[Publisher],
+        messenger: Messenger,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics()
         self.calendar = settings.calendar
         self.ctx = replace(ctx, schedule=self.calendar)
         self.publishers = publishers
@@ -47,14 +54,14 @@ class Schedule:
             if slot:
                 key = scheduled_key(slot, self.calendar, self.zone)
                 for publisher in self.publishers:
-                    outcome = post(
+                    outcome = self.metrics.post(
                         ctx, publisher, key=key, trigger="schedule", requested_by="schedule"
                     )
                     if outcome.state == "already" and outcome.run.trigger != "schedule":
                         self._tell_once(key.name, outcome)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
             if reminder:
-                send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
+                self.metrics.send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")
 

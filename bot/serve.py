@@ -27,7 +27,7 @@ def serve(settings: Settings, engine: Engine) -> int:
     if not chat.publishers:
         log.warning("no leadership channel is set: summaries will not be posted")
     ctx = platforms.context(settings, engine, source="schedule")
-    Schedule(settings, ctx, chat.publishers, chat.messenger).start()
+    Schedule(settings, ctx, chat.publishers, chat.messenger, chat.metrics).start()
     if chat.slack and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -57,4 +57,5 @@ def web_app(settings: Settings, engine: Engine, chat: platforms.Platforms) -> St
         privacy_contact=settings.digibot_privacy_contact,
         slack_signing_secret=settings.slack_signing_secret or "",
         health_timeout=settings.digibot_health_timeout,
+        metrics=chat.metrics, metrics_access=settings.digibot_metrics,
     )  # fmt: skip

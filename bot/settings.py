@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     digibot_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] | None = None
     """None: INFO for `digibot serve`, WARNING for the other commands."""
     digibot_log_format: Literal["text", "json"] = "text"
+    digibot_metrics: Literal["local", "on", "off"] = "local"
+    """`GET /metrics`: `local` answers only this host's own requests (the port faces the
+    internet for Slack and Teams, and the metrics tell activity and the version); `on` anyone
+    who reaches the port (a scraper on another host, on a network you trust); `off` no one."""
 
     _split = field_validator(
         "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
@@ -125,6 +129,11 @@ class Settings(BaseSettings):
     @classmethod
     def _log_format(cls, value: object) -> object:
         return (value.strip().lower() or "text") if isinstance(value, str) else value
+
+    @field_validator("digibot_metrics", mode="before")
+    @classmethod
+    def _metrics(cls, value: object) -> object:
+        return (value.strip().lower() or "local") if isinstance(value, str) else value
 
     @field_validator("digibot_timezone")
     @classmethod

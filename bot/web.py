@@ -1,15 +1,16 @@
-"""The one ASGI app: `/health`, Slack's `/slack/events`, Teams' `/api/messages`, and the
-`/about` and `/privacy` pages the Teams app manifest links to."""
+"""The one ASGI app: `/health`, Slack's `/slack/events`, Teams' `/api/messages`, the
+`/about` and `/privacy` pages the Teams app manifest links to, and Prometheus' `/metrics`."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -19,11 +20,12 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import pages
 from bot.http_body import SLACK_MAX_BODY, read_body
+from bot.metrics import CONTENT_TYPE, Metrics
 from handlers.messages import Messages
 
 if TYPE_CHECKING:
@@ -89,6 +91,16 @@ class DatabaseProbe:
             return False
 
 
+def from_this_host(request: Request) -> bool:
+    """A request made on this machine, not relayed by a proxy (which says whom it relays)."""
+    if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+        return False
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:  # not an address (a Unix socket)
+        return False
+
+
 def create_web_app(
     engine: Engine,
     *,
@@ -98,21 +110,33 @@ def create_web_app(
     privacy_contact: str | None = None,
     slack_signing_secret: str = "",
     health_timeout: float = 2.0,
+    metrics: Metrics | None = None,
+    metrics_access: Literal["local", "on", "off"] = "local",
 ) -> Starlette:
     """Every Slack request is checked against `slack_signing_secret` before anything reads
-    its payload; without one, every Slack request is refused."""
+    its payload; without one, every Slack request is refused. `metrics_access` says who may
+    read `/metrics` (bot/settings.py, DIGIBOT_METRICS)."""
     probe = DatabaseProbe(engine, health_timeout)
+    metrics = metrics or Metrics()
 
     async def health(_: Request) -> Response:
         if await probe.answers():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
+    async def metrics_page(request: Request) -> Response:
+        if metrics_access == "local" and not from_this_host(request):
+            return PlainTextResponse("/metrics answers this host only (DIGIBOT_METRICS)", 403)
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
     routes = [Route("/health", health, methods=["GET"])]
+    if metrics_access != "off":
+        routes.append(Route("/metrics", metrics_page, methods=["GET"]))
     if slack is not None:
         signed_by_slack = slack_signature_check(slack_signing_secret)
 
         async def slack_events(request: Request) -> Response:
+            started = metrics.clock()
             body = await read_body(request, SLACK_MAX_BODY)
             if isinstance(body, Response):
                 return body
@@ -129,6 +153,7 @@ def create_web_app(
             except Exception:
                 log.exception("Slack request failed")
                 response = None
+            metrics.slack_ack_seconds.observe(metrics.clock() - started)
             if response is None or response.status >= 500:
                 # Never a 5xx to Slack: the user gets a message that nothing was saved.
                 content = json.dumps(

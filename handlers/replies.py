@@ -80,8 +80,10 @@ class Reply:
     blocks: tuple[Block, ...]
     ok: bool = True
     """False when the command was refused or invalid: nothing was changed."""
+    fault: bool = False
+    """The bot or its database failed, not the request (for the metrics); `ok` is False."""
 
 
-def error(text: str, hint: str | None = None) -> Reply:
+def error(text: str, hint: str | None = None, *, fault: bool = False) -> Reply:
     blocks: tuple[Block, ...] = (Paragraph(text),) + ((Hint(hint),) if hint else ())
-    return Reply(blocks, ok=False)
+    return Reply(blocks, ok=False, fault=fault)

@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.deps import SlackDeps
@@ -34,7 +35,7 @@ def web_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, ctx: Context) -> App:
+def build_app(settings: Settings, ctx: Context, metrics: Metrics | None = None) -> App:
     client = web_client(settings)
     app = App(
         client=client,
@@ -51,5 +52,6 @@ def build_app(settings: Settings, ctx: Context) -> App:
         if settings.digibot_leadership_channel
         else None
     )
-    listeners.register(app, SlackDeps(ctx=ctx, directory=Directory(client), publisher=publisher))
+    deps = SlackDeps(ctx, Directory(client), publisher, metrics=metrics or Metrics())
+    listeners.register(app, deps)
     return app

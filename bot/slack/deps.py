@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from bot.metrics import Metrics
 from bot.slack.identity import Directory
 from handlers.context import Context
 from handlers.messages import Messages
@@ -21,6 +22,7 @@ class SlackDeps:
     directory: Directory
     publisher: Publisher | None = None
     """The leadership channel, where `/digi summary post` posts."""
+    metrics: Metrics = field(default_factory=Metrics)
     pool: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=8, thread_name_prefix="digi")
     )

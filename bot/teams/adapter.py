@@ -54,6 +54,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
+from bot.metrics import Metrics
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
 from handlers.replies import Reply
@@ -83,7 +84,10 @@ def connection_manager(env: Mapping[str, str]) -> ConnectionManager:
 class TeamsBot:
     PLATFORM = PLATFORM
 
-    def __init__(self, ctx: Context, *, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, ctx: Context, *, env: Mapping[str, str] | None = None, metrics: Metrics | None = None
+    ) -> None:
+        self.metrics = metrics or Metrics()
         self.connections = connection_manager(os.environ if env is None else env)
         self.auth_config = self.connections.get_default_connection_configuration()
         self.adapter = CloudAdapter(connection_manager=self.connections)

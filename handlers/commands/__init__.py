@@ -65,10 +65,10 @@ def handle(text: str, actor: Actor, ctx: Context, *, idempotency_key: str | None
         try:
             result = _dispatch(text, actor, ctx, idempotency_key)
         except OperationalError:  # the engine logs the outage once, not a traceback a command
-            return error(ctx.t("db.unavailable"))
+            return error(ctx.t("db.unavailable"), fault=True)
         except Exception:
             log.exception("command failed: %r", text)
-            return error(ctx.t("internal.error"))
+            return error(ctx.t("internal.error"), fault=True)
         log.info(
             "command refused" if isinstance(result, Reply) and not result.ok else "command answered"
         )

@@ -14,11 +14,9 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
-from handlers.commands import handle
 from handlers.context import Actor
 from handlers.effects import OpenForm, PostSummary, Result
 from handlers.replies import Reply, error
-from handlers.summary.post import post_command
 
 log = logging.getLogger(__name__)
 ACK_BUDGET = 2.0  # seconds; Slack shows a timeout after 3
@@ -88,7 +86,7 @@ def register(app: App, deps: SlackDeps) -> None:
                 )  # fmt: skip
             case PostSummary(force=force) if deps.publisher is not None:
                 answer = tell(respond, client, command["user_id"])
-                answer(post_command(actor, deps.ctx, deps.publisher, force=force))
+                answer(deps.metrics.post_command(actor, deps.ctx, deps.publisher, force=force))
             case Reply():
                 tell(respond, client, command["user_id"])(result)
 
@@ -101,7 +99,7 @@ def register(app: App, deps: SlackDeps) -> None:
 
         def answer() -> tuple[Result, Actor]:
             actor = deps.directory.actor(command["user_id"])
-            return handle(text, actor, deps.ctx, idempotency_key=key), actor
+            return deps.metrics.handle(text, actor, deps.ctx, idempotency_key=key), actor
 
         future = deps.pool.submit(answer)
         try:

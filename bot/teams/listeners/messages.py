@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 
-from handlers.commands import handle
 from handlers.effects import OpenForm, PostSummary
 from handlers.form import OPEN_FORM
 from handlers.replies import Action, Entry, Reply, error
-from handlers.summary.post import post_command
 from handlers.vocabulary import strip_prefix
 
 if TYPE_CHECKING:
@@ -28,14 +26,16 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         actor = await bot.actor(context)
         a = context.activity
         key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
-        result = await asyncio.to_thread(handle, text, actor, bot.ctx, idempotency_key=key)
+        result = await asyncio.to_thread(
+            bot.metrics.handle, text, actor, bot.ctx, idempotency_key=key
+        )
         match result:
             case OpenForm(measure=measure):
                 await bot.reply(context, form_button(bot, measure))
             case PostSummary(force=force) if bot.publisher is not None:
                 await context.send_activity(bot.ctx.t("summary.posting"))
                 outcome = await asyncio.to_thread(
-                    post_command, actor, bot.ctx, bot.publisher, force=force
+                    bot.metrics.post_command, actor, bot.ctx, bot.publisher, force=force
                 )
                 await bot.reply(context, outcome)
             case PostSummary():
