@@ -26,8 +26,13 @@ log = logging.getLogger(__name__)
 
 class Schedule:
     def __init__(
-        self, settings: Settings, ctx: Context, publishers: list[Publisher], messenger: Messenger
+        self,
+        settings: Settings,
+        ctx: Context,
+        publishers: list[Publisher],
+        messenger: Messenger | None,
     ) -> None:
+        """`messenger` None: no platform reaches people (a Teams webhook alone), no reminders."""
         self.calendar = settings.calendar
         self.ctx = replace(ctx, schedule=self.calendar)
         self.publishers = publishers
@@ -53,7 +58,7 @@ class Schedule:
                     if outcome.state == "already" and outcome.run.trigger != "schedule":
                         self._tell_once(key.name, outcome)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
-            if reminder:
+            if reminder and self.messenger:
                 send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")
