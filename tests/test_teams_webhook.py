@@ -243,3 +243,28 @@ def test_a_webhook_url_that_is_not_https_is_refused_at_start(
     assert "DIGIBOT_TEAMS_WEBHOOK_URL" in err and "https://" in err
     assert url not in err and "Traceback" not in err
     assert not (tmp_path / "refused.db").exists()
+
+
+def test_serve_with_the_webhook_alone_runs_the_schedule_through_it(
+    programme, webhook, monkeypatch
+) -> None:
+    """No Slack, no Teams bot: `digibot serve` still serves /health and keeps the schedule."""
+    import uvicorn
+
+    from bot import serve as serving
+
+    started: list[object] = []
+
+    def start(schedule: Schedule) -> None:
+        started.append(schedule)
+
+    monkeypatch.setattr(Schedule, "start", start)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: started.append(app))
+    settings = Settings(_env_file=None, digibot_teams_webhook_url=webhook.url)
+    assert serving.serve(settings, programme) == 0
+    schedule, app = started
+    assert isinstance(schedule, Schedule) and schedule.messenger is None
+    [publisher] = schedule.publishers
+    assert isinstance(publisher, WebhookPublisher) and app is not None
+    schedule.tick(HELSINKI_0900_20_MAY_2025)
+    assert len(webhook.accepted) > 1
