@@ -268,3 +268,26 @@ def test_serve_with_the_webhook_alone_runs_the_schedule_through_it(
     assert isinstance(publisher, WebhookPublisher) and app is not None
     schedule.tick(HELSINKI_0900_20_MAY_2025)
     assert len(webhook.accepted) > 1
+
+
+def test_cards_sized_for_the_bot_are_split_again_for_the_webhook(monkeypatch) -> None:
+    """The bot may send larger cards than a webhook takes: the webhook's messages are measured
+    whole and split again, nothing dropped."""
+    from bot.teams import cards
+    from handlers.replies import Heading, Items, Reply
+
+    monkeypatch.setattr(cards, "CARD_BYTES", 100_000)
+    lines = [
+        f"{n}. Toimenpide {n}: " + "digitaalisen palvelun kehittäminen " * 4 for n in range(400)
+    ]
+    part = Reply((Heading("Teema", 2), Items(tuple(lines))))
+    [bot_card] = cards.render_cards(part)
+    messages = WebhookPublisher("https://example.org/x", Messages("en")).render(part)
+    assert len(json.dumps(cards.activity(bot_card)).encode()) > BUDGET
+    assert len(messages) > 1
+    for message in messages:
+        sent = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+        assert len(sent) <= BUDGET  # as sent: compact UTF-8
+        assert_valid(message["attachments"][0]["content"])
+    text = json.dumps(messages, ensure_ascii=False)
+    assert all(json.dumps(line, ensure_ascii=False)[1:-1] in text for line in lines)
