@@ -155,7 +155,7 @@ def _context(
 
 def _default(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     """With chat credentials the bot; without any, the demo; with some, what is missing."""
-    if settings.slack_configured or settings.teams_configured:
+    if settings.slack_configured or settings.teams_configured or settings.webhook_url:
         return _serve(args, settings, t)
     if settings.slack_bot_token or settings.slack_signing_secret or settings.slack_app_token:
         print(t("slack.missing_credentials"), file=sys.stderr)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from bot.metrics import Metrics
 from bot.settings import Settings
 from handlers.context import Context
+from handlers.messages import Messages
 from handlers.reminders import FirstReachable, Messenger
 from handlers.summary.post import Publisher
 
@@ -74,4 +75,9 @@ def build(settings: Settings, engine: Engine) -> Platforms:
         if settings.digibot_teams_leadership_channel:
             teams.publisher = TeamsPublisher(teams, settings.digibot_teams_leadership_channel)
             platforms.publishers.append(teams.publisher)
+    if settings.webhook_url:
+        from bot.teams.webhook import WebhookPublisher
+
+        messages = Messages(settings.digibot_language)
+        platforms.publishers.append(WebhookPublisher(settings.webhook_url, messages))
     return platforms

@@ -31,9 +31,10 @@ class Schedule:
         settings: Settings,
         ctx: Context,
         publishers: list[Publisher],
-        messenger: Messenger,
+        messenger: Messenger | None,
         metrics: Metrics | None = None,
     ) -> None:
+        """`messenger` None: no platform reaches people (a Teams webhook alone), no reminders."""
         self.metrics = metrics or Metrics()
         self.calendar = settings.calendar
         self.ctx = replace(ctx, schedule=self.calendar)
@@ -60,7 +61,7 @@ class Schedule:
                     if outcome.state == "already" and outcome.run.trigger != "schedule":
                         self._tell_once(key.name, outcome)
             reminder = due_reminder(now, self.month_days, self.at, self.zone, self.reminder_days)
-            if reminder:
+            if reminder and self.messenger:
                 self.metrics.send_reminders(ctx, self.messenger, slot=reminder[0], day=reminder[1])
         except Exception:
             log.exception("scheduled work failed; the next tick tries again")

@@ -20,14 +20,17 @@ log = logging.getLogger(__name__)
 
 def serve(settings: Settings, engine: Engine) -> int:
     t = Messages(settings.digibot_language)
-    if not (settings.slack_configured or settings.teams_configured):
+    if not (settings.slack_configured or settings.teams_configured or settings.webhook_url):
         print(t("slack.missing_credentials"), file=sys.stderr)
         return 1
     chat = platforms.build(settings, engine)
     if not chat.publishers:
         log.warning("no leadership channel is set: summaries will not be posted")
     ctx = platforms.context(settings, engine, source="schedule")
-    Schedule(settings, ctx, chat.publishers, chat.messenger, chat.metrics).start()
+    if not chat.messengers:
+        log.info("no chat platform reaches people: summaries only, no reminders")
+    messenger = chat.messenger if chat.messengers else None
+    Schedule(settings, ctx, chat.publishers, messenger, chat.metrics).start()
     if chat.slack and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers.schedule import Calendar, check_reminder_days, parse_month_days, parse_time
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     )
     """Local testing only: Teams requests without a token are accepted."""
     digibot_teams_leadership_channel: str | None = None
+    digibot_teams_webhook_url: SecretStr | None = None
+    """A Teams Workflows webhook: the summary goes there as cards, no bot needed. A secret."""
     digibot_port: int = 3000
     digibot_claim_timeout: int = 300
     """Seconds after which another process resumes a summary that a dead one was posting."""
@@ -115,6 +119,14 @@ class Settings(BaseSettings):
             raise ValueError("seconds, more than 0 (every wait on the database is bounded)")
         return value
 
+    @field_validator("digibot_teams_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        check_webhook_url(value.get_secret_value().strip())
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("digibot_language", mode="before")
     @classmethod
     def _language(cls, value: object) -> object:
@@ -149,6 +161,11 @@ class Settings(BaseSettings):
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
 
     @property
+    def webhook_url(self) -> str | None:
+        url = self.digibot_teams_webhook_url
+        return url.get_secret_value() if url else None
+
+    @property
     def teams_configured(self) -> bool:
         return bool(self.teams_client_id or self.teams_anonymous_allowed)
 
@@ -169,3 +186,28 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.digibot_timezone)
+
+
+def check_webhook_url(url: str) -> None:
+    """An https URL; plain http only to this machine (a local stand-in in tests). The
+    message never repeats the URL: it is a secret."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        raise ValueError("not a URL (copy it whole from the workflow's trigger)") from None
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and (host == "localhost" or _loopback(host)):
+        return
+    raise ValueError(
+        "must be an https:// URL (plain http only to localhost, for tests): copy the URL "
+        "from the workflow's trigger 'When a Teams webhook request is received'"
+    )
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -255,6 +255,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the bot has not seen the Teams channel {channel} yet: add the app to the "
         "channel's team and mention the bot in the channel once, e.g. @digibot help",
     },
+    "summary.chart_omitted": {
+        "fi": "Kaavio jäi pois: se ei mahdu Teams-webhookin viestiin. Tulostettava katsaus "
+        "kaavioineen: digibot summary preview --format html",
+        "en": "The chart is left out: it does not fit in a Teams webhook message. The "
+        "print-ready summary with the chart: digibot summary preview --format html",
+    },
     "summary.extra_name": {"fi": "{day} (ylimääräinen)", "en": "{day} (extra)"},
     "summary.extra_hint": {
         "fi": "Tämä on ylimääräinen katsaus: seuraava aikataulun mukainen katsaus julkaistaan "

@@ -42,6 +42,11 @@ class ChannelUnknown(LookupError):
         self.channel = channel
 
 
+class Undeliverable(Exception):
+    """The platform refused a message for good, or kept failing past its retries: the
+    message says what happened (an operator's log line, no traceback needed)."""
+
+
 class Publisher(Protocol):
     """Where summaries go: one channel of one platform."""
 
@@ -143,6 +148,9 @@ def post(
             if isinstance(failed, ChannelUnknown):
                 reason = ctx.t("summary.channel_unseen", channel=failed.channel)
                 log.warning("posting the summary %s failed: %s", period, reason)
+            elif isinstance(failed, Undeliverable):
+                reason = str(failed)
+                log.error("posting the summary %s failed: %s", period, reason)
             else:
                 reason = str(failed).splitlines()[0][:200]
                 log.exception("posting the summary %s failed", period)
