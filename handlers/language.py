@@ -42,5 +42,8 @@ def chosen(ctx: Context, refs: frozenset[str]) -> Language | None:
 
 
 def personal(ctx: Context, actor: Actor) -> Context:
-    """The context answering this person in their language."""
+    """The context answering this person in their language (a context already answering a
+    person is kept: an adapter that resolved it hands it on to `handle()`)."""
+    if ctx.city_default is not None:
+        return ctx
     return in_language(ctx, chosen(ctx, actor.refs) or from_locale(actor.locale, ctx.languages))

@@ -1050,8 +1050,7 @@ MESSAGES.update(
             "E.g. {p}language sv",
         },
         "language.current": {
-            "fi": "Vastaan sinulle suomeksi. Vaihda kieltä: {p}kieli <kieli>; "
-            "kielet: {languages}.",
+            "fi": "Vastaan sinulle suomeksi. Vaihda kieltä: {p}kieli <kieli>; kielet: {languages}.",
             "en": "I answer you in English. To change: {p}language <language>; "
             "languages: {languages}.",
         },

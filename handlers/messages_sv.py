@@ -246,10 +246,8 @@ SWEDISH: dict[str, str] = {
     "status.unknown": "Okänd status ”{word}”. Godkända statusar: {words}.",
     "progress.range": "Framsteget ska vara ett heltal 0–100 % (du angav {value}).",
     "progress.example": "Exempel: {p}status {id} enligt-plan 40 %",
-    "reason.required": "Statusen ”{status}” kräver en orsak: ledningsgruppen behöver veta "
-    "varför.",
-    "reason.example": "Exempel: {p}status {id} {word} Leverantörens tidtabell drar ut en "
-    "månad",
+    "reason.required": "Statusen ”{status}” kräver en orsak: ledningsgruppen behöver veta varför.",
+    "reason.example": "Exempel: {p}status {id} {word} Leverantörens tidtabell drar ut en månad",
     "note.too_long": "Anteckningen är {length} tecken lång; högst {limit} tecken.",
     "note.too_long_hint": "Förkorta anteckningen och skicka den på nytt. Ingenting sparades.",
     "text.control": "Texten innehåller ett styrtecken ({char}) som inte kan sparas. Ta bort "
@@ -262,8 +260,7 @@ SWEDISH: dict[str, str] = {
     # --- status recorded ---
     "status.recorded": "Sparat. Läget för åtgärd {id} nu:",
     "status.already_recorded": "Den här uppdateringen var redan sparad. Läget för åtgärd {id}:",
-    "status.undo_hint": "Blev det fel? {p}ångra {id} drar tillbaka uppdateringen inom 24 "
-    "timmar.",
+    "status.undo_hint": "Blev det fel? {p}ångra {id} drar tillbaka uppdateringen inom 24 timmar.",
     # --- show ---
     "field.theme": "Tema",
     "field.owner": "Ansvarsperson",
@@ -316,12 +313,10 @@ SWEDISH: dict[str, str] = {
     # --- the command line (coordinator's tools) ---
     "cli.import_ok": "Importerat {path}: {themes} teman, {created} nya och {updated} ändrade "
     "åtgärder ({unchanged} oförändrade). Lägesuppdateringarna rördes inte.",
-    "cli.import_failed": "Importen misslyckades, ingenting ändrades. {count} fel i filen "
-    "{path}:",
+    "cli.import_failed": "Importen misslyckades, ingenting ändrades. {count} fel i filen {path}:",
     "cli.import_error_line": "rad {line}, {field}: {message}",
     "cli.file_unreadable": "Filen {path} kan inte läsas: {reason}",
-    "cli.restore_ok": "Återställt {path}: {measures} åtgärder och {updates} "
-    "lägesuppdateringar.",
+    "cli.restore_ok": "Återställt {path}: {measures} åtgärder och {updates} lägesuppdateringar.",
     "cli.restore_not_empty": "En återställning görs bara till en tom databas, och den här "
     "innehåller redan {measures} åtgärder. Ingenting ändrades. Ange en tom databas: "
     "DATABASE_URL=…",
@@ -342,10 +337,8 @@ SWEDISH: dict[str, str] = {
     "sqlite:///digibot.db eller postgresql+psycopg://användare:lösenord@server/digibot",
     "cli.db_refused": "Databasen godkände inte uppgifterna, och ingenting sparades: {reason}",
     "cli.db_unavailable": "Ingen förbindelse till databasen {url}: {reason}",
-    "console.welcome": "Digibots konsol — som användaren {actor}. Skriv hjälp, avsluta med "
-    "Ctrl-D.",
-    "demo.loaded": "Exempelprogrammet (påhittat, inte verkligt) har laddats i databasen "
-    "{path}.",
+    "console.welcome": "Digibots konsol — som användaren {actor}. Skriv hjälp, avsluta med Ctrl-D.",
+    "demo.loaded": "Exempelprogrammet (påhittat, inte verkligt) har laddats i databasen {path}.",
     "demo.try": "Prova: lista · visa 1.1 · status 1.1 enligt-plan 40 % Pilotprojektet pågår · "
     "historik 1.1 · ångra",
     # --- import errors ---
@@ -354,8 +347,7 @@ SWEDISH: dict[str, str] = {
     "import.bad_id": "”{value}” duger inte som id: använd bokstäver, siffror och tecknen . _ -",
     "import.unknown_theme": "temat ”{value}” har inte definierats under themes",
     "import.bad_person": "”{value}” är varken ett användar-id eller en e-postadress",
-    "import.bad_date": "”{value}” är inte ett datum; använd formen 2026, 2026-06 eller "
-    "2026-06-30",
+    "import.bad_date": "”{value}” är inte ett datum; använd formen 2026, 2026-06 eller 2026-06-30",
     "import.due_before_start": "slutar ({due}) innan den börjar ({start})",
     "import.bad_budget": "”{value}” är inte ett belopp i euro; använd ett heltal, t.ex. 20000",
     "import.bad_level": "”{value}” är inte en mognadsnivå 1–5 (decimaler tillåtna, t.ex. 2.8)",
@@ -369,8 +361,7 @@ SWEDISH: dict[str, str] = {
     "import.csv_syntax": "CSV-filen är felaktig: {problem}",
     "import.csv_columns": "raden har {count} kolumner, rubrikraden {expected}",
     "import.empty": "filen innehåller inga åtgärder",
-    "import.not_utf8": "filen är inte i UTF-8-format; spara den i Excel i formatet "
-    "”CSV UTF-8”",
+    "import.not_utf8": "filen är inte i UTF-8-format; spara den i Excel i formatet ”CSV UTF-8”",
     "import.unknown_format": "jag känner bara igen .yaml-, .yml- och .csv-filer",
     "import.control_character": "texten innehåller ett styrtecken ({char}) som inte kan sparas",
     "import.duplicate_key": "{name} finns redan på rad {first}",
@@ -390,8 +381,7 @@ SWEDISH: dict[str, str] = {
     "restore.not_bool": "true eller false väntades, fick {value}",
     "restore.not_list": "en lista [ … ] väntades, fick {value}",
     "restore.not_object": "ett objekt {{ … }} väntades, fick {value}",
-    "restore.bad_time": "”{value}” är inte en tidsstämpel med tidszon, t.ex. "
-    "2025-04-01T09:30:00Z",
+    "restore.bad_time": "”{value}” är inte en tidsstämpel med tidszon, t.ex. 2025-04-01T09:30:00Z",
     "restore.bad_value": "värdet {value} duger inte",
     "restore.duplicate": "{id} finns redan vid {first}",
     "restore.bad_status": "”{value}” är inte en status; statusarna är {statuses}",

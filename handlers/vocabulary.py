@@ -25,9 +25,10 @@ class Status:
 STATUSES: tuple[Status, ...] = (
     Status("not_started", "⚪", ("not-started", "ei-aloitettu", "ej-påbörjad")),
     Status(
-        "on_track", "🟢", ("on-track", "aikataulussa", "enligt-plan", "käynnissä", "in-progress",
-                          "pågår"),
-    ),  # fmt: skip
+        "on_track",
+        "🟢",
+        ("on-track", "aikataulussa", "enligt-plan", "käynnissä", "in-progress", "pågår"),
+    ),
     Status("at_risk", "🟡", ("at-risk", "riski", "risk"), needs_reason=True),
     Status("delayed", "🔴", ("delayed", "viivästynyt", "försenad"), needs_reason=True),
     Status("done", "✅", ("done", "valmis", "klar")),

@@ -26,7 +26,6 @@ def test_every_message_has_finnish_swedish_and_english_with_the_same_placeholder
         texts[language].format(**dict.fromkeys(_fields(texts["fi"]), "x"))
 
 
-
 def test_each_platform_uses_only_its_own_and_shared_messages() -> None:
     """A `slack.*` text shown in Teams (or the reverse) would name the wrong platform."""
     import re

@@ -60,7 +60,7 @@ def _teams_validator() -> Draft4Validator:
     return Draft4Validator(json.loads(path.read_text(encoding="utf-8")))
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_teams_app_manifest_is_valid_by_microsofts_schema(language: str) -> None:
     document = manifest(bot_id=BOT_ID, host="digibot.tornio.fi", t=Messages(language))
     assert _errors(_teams_validator(), document) == []

@@ -46,7 +46,16 @@ log = logging.getLogger(__name__)
 COMMANDS: tuple[Command, ...] = tuple(
     module.COMMAND
     for module in (
-        update, status, show, history, list_command, undo, stale, summary, language, help_command
+        update,
+        status,
+        show,
+        history,
+        list_command,
+        undo,
+        stale,
+        summary,
+        language,
+        help_command,
     )
 )
 """Every command, in the order help lists them."""

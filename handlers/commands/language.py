@@ -11,15 +11,12 @@ from handlers.replies import Paragraph, Reply, error
 from handlers.vocabulary import fold
 from storage import people
 
-NAMES: dict[str, Language] = {
-    fold(word): language
-    for language, words in (
-        ("fi", ("suomi", "suomeksi", "finska", "finnish")),
-        ("sv", ("svenska", "ruotsi", "ruotsiksi", "swedish")),
-        ("en", ("english", "englanti", "englanniksi", "engelska")),
-    )
-    for word in words
-}
+_NAMED: tuple[tuple[Language, tuple[str, ...]], ...] = (
+    ("fi", ("suomi", "suomeksi", "finska", "finnish")),
+    ("sv", ("svenska", "ruotsi", "ruotsiksi", "swedish")),
+    ("en", ("english", "englanti", "englanniksi", "engelska")),
+)
+NAMES: dict[str, Language] = {fold(word): language for language, words in _NAMED for word in words}
 """Besides the codes (`sv`, `sv-FI`): the languages' names, as people may type them."""
 
 
