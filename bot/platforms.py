@@ -29,6 +29,7 @@ def context(
     return Context(
         engine=engine,
         language=settings.digibot_language,
+        languages=settings.languages,
         timezone=settings.timezone,
         coordinators=frozenset(settings.digibot_coordinators) | coordinators,
         source=source,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from handlers.messages import LANGUAGES, Language
 from handlers.schedule import Calendar, check_reminder_days, parse_month_days, parse_time
 from storage.crud import is_valid_ref
 from storage.db import Timeouts
@@ -53,7 +54,10 @@ class Settings(BaseSettings):
     """/health answers 503 if the database has not answered within this many seconds."""
     digibot_leadership_channel: str | None = None
     digibot_coordinators: Annotated[list[str], NoDecode] = []
-    digibot_language: Literal["fi", "en"] = "fi"
+    digibot_language: Literal["fi", "sv", "en"] = "fi"
+    """The city's language: the channel summary, and whoever's language is not known."""
+    digibot_languages: Annotated[list[str], NoDecode] = ["fi", "sv", "en"]
+    """The languages a person may be answered in (their platform's locale or their choice)."""
     digibot_timezone: str = "Europe/Helsinki"
     digibot_summary_dates: Annotated[list[str], NoDecode] = ["05-20", "09-20"]
     digibot_summary_time: str = "09:00"
@@ -69,7 +73,11 @@ class Settings(BaseSettings):
     who reaches the port (a scraper on another host, on a network you trust); `off` no one."""
 
     _split = field_validator(
-        "digibot_coordinators", "digibot_summary_dates", "digibot_reminder_days", mode="before"
+        "digibot_coordinators",
+        "digibot_summary_dates",
+        "digibot_reminder_days",
+        "digibot_languages",
+        mode="before",
     )(_split_list)
 
     @field_validator("digibot_coordinators")
@@ -132,6 +140,25 @@ class Settings(BaseSettings):
     def _language(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("digibot_languages")
+    @classmethod
+    def _languages(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        value = list(dict.fromkeys(code.strip().lower() for code in value))
+        if bad := [code for code in value if code not in LANGUAGES]:
+            raise ValueError(
+                f"unsupported language {', '.join(map(repr, bad))}: "
+                f"the bot speaks {', '.join(LANGUAGES)} (e.g. DIGIBOT_LANGUAGES=fi,sv,en)"
+            )
+        if not value:
+            raise ValueError(f"name at least one of {', '.join(LANGUAGES)}")
+        city = info.data.get("digibot_language")  # absent if itself refused
+        if city and city not in value:
+            raise ValueError(
+                f"DIGIBOT_LANGUAGE {city} must be one of them: "
+                f"e.g. DIGIBOT_LANGUAGES={','.join([city, *value])}"
+            )
+        return value
+
     @field_validator("digibot_log_level", mode="before")
     @classmethod
     def _log_level(cls, value: object) -> object:
@@ -182,6 +209,10 @@ class Settings(BaseSettings):
         return Calendar.parse(
             self.digibot_summary_dates, self.digibot_summary_time, self.digibot_reminder_days
         )
+
+    @property
+    def languages(self) -> tuple[Language, ...]:
+        return tuple(code for code in LANGUAGES if code in self.digibot_languages)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from handlers.messages import Language, Messages
+from handlers.messages import LANGUAGES, Language, Messages
 from handlers.schedule import Calendar
 from storage.crud import normalize_ref
 from storage.models import utcnow
@@ -23,6 +23,8 @@ class Actor:
     email: str | None = None
     other_ids: tuple[str, ...] = ()
     """More ids of the same person on the platform (Teams: the 29: id beside the Entra id)."""
+    locale: str | None = None
+    """The language the platform says the person uses (Slack `sv-SE`, Teams `sv-FI`), if any."""
 
     @property
     def refs(self) -> frozenset[str]:
@@ -43,6 +45,12 @@ class Actor:
 class Context:
     engine: Engine
     language: Language = "fi"
+    """The language of the replies: the city's (DIGIBOT_LANGUAGE), or once the person asking
+    is known (handlers/language.py), theirs."""
+    languages: tuple[Language, ...] = LANGUAGES
+    """The languages the city allows (DIGIBOT_LANGUAGES): a person is answered in one of them."""
+    city_default: Language | None = None
+    """DIGIBOT_LANGUAGE, kept once `language` is the person's; None: `language` is the city's."""
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
     coordinators: frozenset[str] = frozenset()
     """Coordinators from DIGIBOT_COORDINATORS; those added in the database count too."""
@@ -60,3 +68,8 @@ class Context:
     @property
     def t(self) -> Messages:
         return Messages(self.language)
+
+    @property
+    def city_language(self) -> Language:
+        """The language of what the channel reads (the summary), whoever asks."""
+        return self.city_default or self.language

@@ -1,4 +1,5 @@
-"""How numbers, dates and people read in each language."""
+"""How numbers, dates and people read in each language. Swedish as written in Finland
+follows the Finnish conventions (20.5.2025, kl. 9.30, 40 %, 2,8, 20 000 €)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,27 @@ from zoneinfo import ZoneInfo
 from handlers.messages import Language
 from storage.dates import parts
 
+_NORDIC = ("fi", "sv")
+"""Languages that write 20.5.2025, 40 %, 2,8 and 20 000 €."""
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def progress(language: Language, value: int | None) -> str:
     if value is None:
         return "—"
-    return f"{value} %" if language == "fi" else f"{value}%"
+    return f"{value} %" if language in _NORDIC else f"{value}%"
 
 
 def moment(language: Language, value: datetime, zone: ZoneInfo) -> str:
     local = value.astimezone(zone)
-    if language == "fi":
-        return f"{local.day}.{local.month}.{local.year} klo {local.hour}.{local.minute:02d}"
+    if language in _NORDIC:
+        at = "klo" if language == "fi" else "kl."
+        return f"{local.day}.{local.month}.{local.year} {at} {local.hour}.{local.minute:02d}"
     return f"{local.day} {_MONTHS_EN[local.month - 1]} {local.year} {local:%H:%M}"
 
 
 def day(language: Language, value: date) -> str:
-    if language == "fi":
+    if language in _NORDIC:
         return f"{value.day}.{value.month}.{value.year}"
     return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
 
@@ -35,7 +39,7 @@ def level(language: Language, value: float | None) -> str:
     if value is None:
         return "—"
     text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "fi" else text
+    return text.replace(".", ",") if language in _NORDIC else text
 
 
 def when(language: Language, value: str | None) -> str:
@@ -43,7 +47,7 @@ def when(language: Language, value: str | None) -> str:
     if not value:
         return "—"
     year, month, day = parts(value)
-    if language == "fi":
+    if language in _NORDIC:
         if day:
             return f"{day}.{month}.{year}"
         return f"{month}/{year}" if month else str(year)
@@ -60,11 +64,13 @@ def schedule(language: Language, start: str | None, due: str | None) -> str:
 
 def number(language: Language, value: int) -> str:
     grouped = f"{value:,}"
-    return grouped.replace(",", " ") if language == "fi" else grouped
+    return grouped.replace(",", " ") if language in _NORDIC else grouped
 
 
 def euros(language: Language, amount: int) -> str:
-    return f"{number(language, amount)} €" if language == "fi" else f"€{number(language, amount)}"
+    if language in _NORDIC:
+        return f"{number(language, amount)} €"
+    return f"€{number(language, amount)}"
 
 
 def clip(text: str, limit: int = 60) -> str:

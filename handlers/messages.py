@@ -1,4 +1,5 @@
-"""The message catalogue: every text a user reads, in Finnish and English.
+"""The message catalogue: every text a user reads, in Finnish and English here and in
+Swedish in handlers/messages_sv.py (one text a key, merged in below).
 
 Templates hold no markup; `{name}` placeholders are filled with plain values and the
 renderer escapes the result for its platform."""
@@ -7,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-Language = Literal["fi", "en"]
+Language = Literal["fi", "sv", "en"]
+LANGUAGES: tuple[Language, ...] = ("fi", "sv", "en")
 
 MESSAGES: dict[str, dict[str, str]] = {
     # --- help ---
@@ -70,8 +72,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Statuses: {words}. At-risk and delayed also need a reason.",
     },
     "help.languages": {
-        "fi": "Komennot käyvät suomeksi ja englanniksi (tila = status, näytä = show …).",
-        "en": "Commands work in English and Finnish (status = tila, show = näytä …).",
+        "fi": "Komennot käyvät suomeksi, ruotsiksi ja englanniksi (tila = status, "
+        "näytä = visa = show …).",
+        "en": "Commands work in English, Finnish and Swedish (status = tila, "
+        "show = näytä = visa …).",
     },
     "hint.status": {"fi": "tila 1.1 aikataulussa 40 %", "en": "status 1.1 on-track 40%"},
     "hint.show": {"fi": "näytä 1.1", "en": "show 1.1"},
@@ -1077,6 +1081,53 @@ MESSAGES.update(
         },
     }
 )
+
+
+# Each person's language (handlers/commands/language.py). A language's name is in the
+# language of the reply; `language.set` is said in the language just chosen.
+MESSAGES.update(
+    {
+        "help.language": {
+            "fi": "{p}kieli <kieli> — kieli, jolla botti vastaa sinulle. Esim. {p}kieli sv",
+            "en": "{p}language <language> — the language the bot answers you in. "
+            "E.g. {p}language sv",
+        },
+        "language.current": {
+            "fi": "Vastaan sinulle suomeksi. Vaihda kieltä: {p}kieli <kieli>; kielet: {languages}.",
+            "en": "I answer you in English. To change: {p}language <language>; "
+            "languages: {languages}.",
+        },
+        "language.set": {
+            "fi": "Selvä: vastaan sinulle tästä lähtien suomeksi.",
+            "en": "Done: I will answer you in English from now on.",
+        },
+        "language.unknown": {
+            "fi": "En osaa vastata kielellä ”{word}”. Valittavat kielet: {languages}. "
+            "Mitään ei tallennettu.",
+            "en": "I cannot answer in “{word}”. The languages to choose from: {languages}. "
+            "Nothing was saved.",
+        },
+        "language.example": {"fi": "Esimerkki: {p}kieli sv", "en": "Example: {p}language sv"},
+        "language.name.fi": {"fi": "suomi", "en": "Finnish"},
+        "language.name.sv": {"fi": "ruotsi", "en": "Swedish"},
+        "language.name.en": {"fi": "englanti", "en": "English"},
+        "teams.command.language": {"fi": "kieli", "en": "language"},
+        "teams.command.language.help": {
+            "fi": "kieli sv — kieli, jolla botti vastaa sinulle",
+            "en": "language sv — the language the bot answers you in",
+        },
+    }
+)
+
+
+def _add_swedish() -> None:
+    from handlers.messages_sv import SWEDISH
+
+    for key, text in SWEDISH.items():
+        MESSAGES[key]["sv"] = text
+
+
+_add_swedish()
 
 
 class Messages:

@@ -13,6 +13,7 @@ from handlers import formatting as fmt
 from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
+from handlers.language import chosen, from_locale, in_language
 from handlers.replies import Action, Block, Entry, Heading, Hint, Paragraph, Reply
 from handlers.schedule import SummarySlot, scheduled_key
 from handlers.state.stale import stale_measures
@@ -27,6 +28,9 @@ class Messenger(Protocol):
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
         """Send to the person named in the programme (user id or e-mail); False if unreachable."""
 
+    def locale(self, person_ref: str) -> str | None:
+        """The locale the platform tells for the person, if it tells one."""
+
 
 class FirstReachable:
     """Several platforms: a reminder goes by the first one that reaches the person."""
@@ -36,6 +40,9 @@ class FirstReachable:
 
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
         return any(m.send_direct(person_ref, reply) for m in self.messengers)
+
+    def locale(self, person_ref: str) -> str | None:
+        return next(filter(None, (m.locale(person_ref) for m in self.messengers)), None)
 
 
 @dataclass
@@ -92,7 +99,8 @@ def _send_reminders(
             outcome.already.append(ref)
             continue
         try:
-            reached = messenger.send_direct(ref, reminder_reply(measures, slot, ctx))
+            reply = reminder_reply(measures, slot, person_ctx(ctx, messenger, ref))
+            reached = messenger.send_direct(ref, reply)
         except Exception:  # the platform failed: give the claim back, the next tick retries
             log.exception("reminder to %s failed", ref)
             with session_scope(ctx.engine) as session:
@@ -110,6 +118,13 @@ def _send_reminders(
         else:  # no such chat user: the claim stays, so the day is not retried every minute
             outcome.unreachable.append(ref)
     return outcome
+
+
+def person_ctx(ctx: Context, messenger: Messenger, ref: str) -> Context:
+    """A reminder is a direct message: in the language the person chose, else the one their
+    platform tells, else the city's."""
+    refs = frozenset({ref})
+    return in_language(ctx, chosen(ctx, refs) or from_locale(messenger.locale(ref), ctx.languages))
 
 
 def reminder_reply(measures: list[Measure], slot: SummarySlot, ctx: Context) -> Reply:

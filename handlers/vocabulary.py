@@ -23,13 +23,18 @@ class Status:
 
 
 STATUSES: tuple[Status, ...] = (
-    Status("not_started", "⚪", ("not-started", "ei-aloitettu")),
-    Status("on_track", "🟢", ("on-track", "aikataulussa", "käynnissä", "in-progress")),
-    Status("at_risk", "🟡", ("at-risk", "riski"), needs_reason=True),
-    Status("delayed", "🔴", ("delayed", "viivästynyt"), needs_reason=True),
-    Status("done", "✅", ("done", "valmis")),
-    Status("postponed", "⏸️", ("postponed", "siirretty", "keskeytetty")),
+    Status("not_started", "⚪", ("not-started", "ei-aloitettu", "ej-påbörjad")),
+    Status(
+        "on_track",
+        "🟢",
+        ("on-track", "aikataulussa", "enligt-plan", "käynnissä", "in-progress", "pågår"),
+    ),
+    Status("at_risk", "🟡", ("at-risk", "riski", "risk"), needs_reason=True),
+    Status("delayed", "🔴", ("delayed", "viivästynyt", "försenad"), needs_reason=True),
+    Status("done", "✅", ("done", "valmis", "klar")),
+    Status("postponed", "⏸️", ("postponed", "siirretty", "uppskjuten", "keskeytetty", "pausad")),
 )
+"""Each status's words: English, Finnish and Swedish first (what examples show), then more."""
 BY_CODE = {status.code: status for status in STATUSES}
 _BY_WORD = {fold(word): status for status in STATUSES for word in status.words}
 NOT_STARTED = BY_CODE["not_started"]
@@ -39,12 +44,20 @@ def parse_status(word: str) -> Status | None:
     return _BY_WORD.get(fold(word))
 
 
+_EXAMPLE_WORD = {"en": 0, "fi": 1, "sv": 2}
+
+
+def example_word(status: Status, language: str) -> str:
+    """The status's word in a language, for examples."""
+    return status.words[_EXAMPLE_WORD.get(language, 0)]
+
+
 def status_words() -> list[str]:
     """Every accepted word, in the table's order, for "the valid words" replies."""
     return [word for status in STATUSES for word in status.words]
 
 
-LIST_MINE_WORDS = frozenset({"mine", "omat", "my", "own"})
+LIST_MINE_WORDS = frozenset({"mine", "omat", "my", "own", "mina", "egna"})
 
 
 PREFIXES = ("/digi", "digi")

@@ -308,3 +308,16 @@ class ConversationRef(SQLModel, table=True):
     service_url: str
     reference: str = Field(description="the platform's conversation reference, as JSON")
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class PersonLanguage(SQLModel, table=True):
+    """The language a person chose for the bot's replies (`language sv`), under each of the
+    refs they were known by when choosing (user id, e-mail, other ids), so that a reminder
+    addressed by any of them finds it. A choice wins over the platform's locale."""
+
+    __tablename__ = "person_language"
+
+    ref: str = Field(primary_key=True, description="chat user id as given, or a lower-cased e-mail")
+    language: str = Field(description="fi, sv or en")
+    set_by: str = Field(description="the author ref of whoever chose it")
+    set_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

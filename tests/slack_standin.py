@@ -33,8 +33,10 @@ class SlackStandIn:
     """Answers `POST /api/<method>` and `POST /response/<n>`; `fail(method, status)` makes the
     next call of a method fail once, as Slack does under load."""
 
-    def __init__(self, users: dict[str, str]) -> None:
+    def __init__(self, users: dict[str, str], locales: dict[str, str] | None = None) -> None:
         self.users = users
+        self.locales = locales or {}
+        """user id → the locale users.info tells with include_locale (e.g. sv-SE)."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
@@ -133,7 +135,10 @@ class SlackStandIn:
             email = self.users.get(payload.get("user", ""))
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": {"id": payload["user"], "profile": {"email": email}}}
+            user = {"id": payload["user"], "profile": {"email": email}}
+            if str(payload.get("include_locale")).lower() in ("true", "1"):
+                user["locale"] = self.locales.get(payload["user"])
+            return {"ok": True, "user": user}
         if method in ("views.open", "views.publish", "views.update"):
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view

@@ -126,7 +126,7 @@ def activity(service_url: str, user: dict[str, str], **fields: Any) -> dict[str,
             "id": f"a:chat-{user['id']}",
         },
         "recipient": BOT,
-        "locale": "fi-FI",
+        "locale": "en-US",  # the tests' users have Teams in English (the bot answers in it)
         "channelData": {"tenant": {"id": TENANT}},
     }
     base.update(fields)

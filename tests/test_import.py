@@ -430,8 +430,8 @@ def test_several_problems_in_one_yaml_all_reported_in_line_order(tmp_path: Path)
 
 
 @pytest.mark.parametrize("case", BROKEN)
-@pytest.mark.parametrize("language", ["fi", "en"])
-def test_every_problem_formats_in_both_languages(case: str, language: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_problem_formats_in_every_language(case: str, language: str, tmp_path: Path) -> None:
     name, content, _ = BROKEN[case]
 
     for problem in problems_of(write(tmp_path, name, content)):
@@ -444,7 +444,7 @@ def test_every_import_key_in_the_code_is_in_the_catalogue() -> None:
 
     assert keys
     assert sorted(k for k in keys if k not in MESSAGES) == []
-    assert all(set(MESSAGES[k]) == {"fi", "en"} for k in keys)
+    assert all(set(MESSAGES[k]) == {"fi", "sv", "en"} for k in keys)
 
 
 # --- the command line ---

@@ -1,4 +1,5 @@
-"""One catalogue, two languages: every message exists in both, with the same placeholders."""
+"""One catalogue, three languages: every message exists in Finnish, Swedish and English, with
+the same placeholders in each."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import string
 
 import pytest
 
-from handlers.messages import MESSAGES
+from handlers.messages import LANGUAGES, MESSAGES
 
 
 def _fields(template: str) -> set[str]:
@@ -14,11 +15,15 @@ def _fields(template: str) -> set[str]:
 
 
 @pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_every_message_has_finnish_and_english_with_the_same_placeholders(key: str) -> None:
+def test_every_message_has_finnish_swedish_and_english_with_the_same_placeholders(
+    key: str,
+) -> None:
     texts = MESSAGES[key]
-    assert set(texts) == {"fi", "en"}
-    assert texts["fi"].strip() and texts["en"].strip()
-    assert _fields(texts["fi"]) == _fields(texts["en"])
+    assert set(texts) == {"fi", "sv", "en"} == set(LANGUAGES)
+    assert all(texts[language].strip() for language in LANGUAGES)
+    assert _fields(texts["fi"]) == _fields(texts["sv"]) == _fields(texts["en"])
+    for language in LANGUAGES:  # a stray brace would fail only when the message is shown
+        texts[language].format(**dict.fromkeys(_fields(texts["fi"]), "x"))
 
 
 def test_each_platform_uses_only_its_own_and_shared_messages() -> None:

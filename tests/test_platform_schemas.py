@@ -80,7 +80,7 @@ def _localization_errors(strings: dict[str, str]) -> list[str]:
     return errors
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_teams_app_package_is_valid_by_microsofts_schemas(language: str) -> None:
     """The manifest in the bot's language, a localization file for each other language."""
     package = build_package(bot_id=BOT_ID, host="digibot.tornio.fi", t=Messages(language))

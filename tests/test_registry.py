@@ -30,7 +30,7 @@ def test_the_slack_usage_hint_is_the_one_the_commands_declare(name: str) -> None
     assert command["usage_hint"] == usage_hint("fi")
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_every_word_of_every_command_calls_it(bot: ChatBot, language: str) -> None:
     """Each command answers to its words in both languages, whatever the bot's language."""
     bot = bot.in_language(language)
@@ -40,7 +40,7 @@ def test_every_word_of_every_command_calls_it(bot: ChatBot, language: str) -> No
             assert "recognise" not in answer and "tunnista" not in answer, (word, answer)
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_help_lists_each_offered_command_once_in_the_declared_order(
     bot: ChatBot, language: str
 ) -> None:
@@ -55,7 +55,7 @@ def test_help_lists_each_offered_command_once_in_the_declared_order(
         assert (t("help.update", p=chat.ctx.prefix) in shown) is forms
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_teams_menu_offers_every_command(language: str) -> None:
     t = Messages(language)
     document = manifest(bot_id="00000000-0000-0000-0000-0000000b0700", host="bot.example", t=t)

@@ -43,7 +43,7 @@ OPTION_GROUPS = 100
 OPTION_TEXT = 75
 
 NASTY = "<!channel> <@U123> & <https://x|y>"
-LANGUAGES = ("fi", "en")
+LANGUAGES = ("fi", "sv", "en")
 
 
 def assert_within_slack_limits(message_or_view_blocks: dict | list, max_blocks: int) -> None:

@@ -73,7 +73,7 @@ COMMANDS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("language", ["fi", "en"])
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
 def test_the_replies_of_every_command_make_valid_cards(programme, language) -> None:
     ctx = Context(
         engine=programme, language=language, coordinators=frozenset({COORDINATOR}),

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from bot.metrics import Metrics
 from bot.slack.identity import Directory
-from handlers.context import Context
+from handlers.context import Actor, Context
+from handlers.language import personal
 from handlers.messages import Messages
 from handlers.summary.post import Publisher
 
@@ -30,6 +31,10 @@ class SlackDeps:
     @property
     def t(self) -> Messages:
         return self.ctx.t
+
+    def ctx_for(self, actor: Actor) -> Context:
+        """The context answering this person in their language."""
+        return personal(self.ctx, actor)
 
     def background(self, fn: Callable[..., object], /, *args: object, **kwargs: object) -> None:
         """Work after the acknowledgement; a failure is logged, never lost in a future."""

@@ -1,5 +1,6 @@
 """Who a Slack user is to the programme: their user id, and the e-mail of their profile
-(users.info, needs users:read.email), so that owners listed by e-mail are matched."""
+(users.info, needs users:read.email), so that owners listed by e-mail are matched; and their
+locale (include_locale), the language they are answered in unless they chose one."""
 
 from __future__ import annotations
 
@@ -34,9 +35,14 @@ class Directory:
         if hit and hit[0] > now:
             return hit[1]
         try:
-            profile = self.client.users_info(user=user_id)["user"].get("profile", {})
+            user = self.client.users_info(user=user_id, include_locale=True)["user"]
+            profile = user.get("profile", {})
             actor, expires = (
-                Actor(user_id=user_id, email=profile.get("email") or None),
+                Actor(
+                    user_id=user_id,
+                    email=profile.get("email") or None,
+                    locale=user.get("locale") or None,
+                ),
                 now + self.ttl,
             )
         except (SlackApiError, SlackClientError, KeyError, OSError) as failed:

@@ -101,6 +101,18 @@ class SlackMessenger:
             self._ids[ref] = found
         return found
 
+    def locale(self, person_ref: str) -> str | None:
+        """The user's locale (users.info with include_locale); None if unknown."""
+        user = self.user_id(person_ref)
+        if user is None:
+            return None
+        try:
+            locale = self.client.users_info(user=user, include_locale=True)["user"].get("locale")
+        except SlackApiError as failed:
+            log.warning("users.info %s failed: %s", user, failed.response.get("error"))
+            return None
+        return locale if isinstance(locale, str) else None
+
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
         user = self.user_id(person_ref)
         if user is None:

@@ -57,6 +57,7 @@ from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.metrics import Metrics
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
+from handlers.language import personal
 from handlers.replies import Reply
 from handlers.summary.post import ChannelUnknown, Publisher
 from storage import conversations
@@ -130,7 +131,15 @@ class TeamsBot:
         sender = context.activity.from_property
         email, upn = await self._email(context, sender.id)
         others = tuple(i for i in (sender.id, upn) if i and i != email)
-        return Actor(user_id=sender.aad_object_id or sender.id, email=email, other_ids=others)
+        return Actor(
+            user_id=sender.aad_object_id or sender.id, email=email, other_ids=others,
+            locale=context.activity.locale or None,
+        )  # fmt: skip
+
+    async def ctx_for(self, actor: Actor) -> Context:
+        """The context answering this person in their language (the activity's locale, or
+        the language they chose)."""
+        return await asyncio.to_thread(personal, self.ctx, actor)
 
     async def _email(self, context: TurnContext, user_id: str) -> tuple[str | None, str | None]:
         """The member's e-mail and UPN (they can differ), looked up once an hour."""
@@ -301,6 +310,15 @@ class TeamsMessenger:
 
     def __init__(self, bot: TeamsBot) -> None:
         self.bot = bot
+
+    def locale(self, person_ref: str) -> str | None:
+        """The locale of the person's last activity in their personal chat, if any."""
+        with session_scope(self.bot.ctx.engine) as session:
+            row = conversations.personal(session, platform=PLATFORM, person_ref=person_ref)
+        if row is None:
+            return None
+        locale = json.loads(row.reference).get("locale")
+        return locale if isinstance(locale, str) else None
 
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
         with session_scope(self.bot.ctx.engine) as session:

@@ -20,15 +20,6 @@ LANGUAGES = ("fi", "sv", "en")
 """The package's languages: the bot's own (DIGIBOT_LANGUAGE) in the manifest, the others in
 localization files; Teams shows each person the one of their Teams language."""
 NAME = "Digibot"
-# The catalogue (handlers/messages.py) has no Swedish yet, and its test admits only fi and en:
-# until it does, the app's Swedish name and descriptions are here. Its own entries win.
-_SWEDISH = {
-    "teams.app.name": "Digiprogrammets statusbot",
-    "teams.app.short": "Lägesrapporter och översikter för stadens digitala program",
-    "teams.app.full": "De ansvariga för åtgärderna rapporterar läget med ett kommando eller "
-    "ett formulär; digikoordinatorn ser varje åtgärds läge och de som inte har uppdaterats; "
-    "ledningsgruppen får en översikt två gånger om året i samband med budgetprocessen.",
-}
 ACCENT = "#1F4E79"
 # The pages `digibot serve` answers (bot/pages.py) that the manifest links to.
 PAGES = {"websiteUrl": "/about", "privacyUrl": "/privacy", "termsOfUseUrl": "/about#terms"}
@@ -49,11 +40,6 @@ def valid_host(value: str) -> bool:
     if not found or len(found["name"]) > 253:
         return False
     return found["port"] is None or 1 <= int(found["port"]) <= 65535
-
-
-def _app_text(key: str, language: str) -> str:
-    """The app's name or a description in `language`, from the catalogue where it has it."""
-    return MESSAGES[key].get(language) or _SWEDISH[key]
 
 
 def commands(language: str) -> list[dict[str, str]] | None:
@@ -115,9 +101,9 @@ def localization(language: str) -> dict[str, str]:
     strings = {
         "$schema": LOCALIZATION_SCHEMA,
         "name.short": NAME,
-        "name.full": _app_text("teams.app.name", language),
-        "description.short": _app_text("teams.app.short", language),
-        "description.full": _app_text("teams.app.full", language),
+        "name.full": MESSAGES["teams.app.name"][language],
+        "description.short": MESSAGES["teams.app.short"][language],
+        "description.full": MESSAGES["teams.app.full"][language],
     }
     for index, _ in enumerate(COMMAND_SCOPES):
         for position, entry in enumerate(commands(language) or []):

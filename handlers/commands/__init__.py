@@ -19,6 +19,7 @@ from handlers import auth, log_context
 from handlers.commands import (
     help_command,
     history,
+    language,
     list_command,
     show,
     stale,
@@ -31,6 +32,7 @@ from handlers.commands.registry import Command, Request, Who
 from handlers.context import Actor, Context
 from handlers.effects import Result
 from handlers.formatting import clip
+from handlers.language import personal
 from handlers.messages import Language, Messages
 from handlers.replies import Reply, error
 from handlers.state.lookup import not_found
@@ -43,7 +45,18 @@ log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Command, ...] = tuple(
     module.COMMAND
-    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
+    for module in (
+        update,
+        status,
+        show,
+        history,
+        list_command,
+        undo,
+        stale,
+        summary,
+        language,
+        help_command,
+    )
 )
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}
@@ -62,6 +75,7 @@ def offered(ctx: Context) -> tuple[Command, ...]:
 def handle(text: str, actor: Actor, ctx: Context, *, idempotency_key: str | None = None) -> Result:
     """Answer one command. Never raises: a fault becomes a reply that says nothing was saved."""
     with log_context.about(platform=ctx.source, user=actor.author):
+        ctx = personal(ctx, actor)
         try:
             result = _dispatch(text, actor, ctx, idempotency_key)
         except OperationalError:  # the engine logs the outage once, not a traceback a command

@@ -21,7 +21,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="help",
-    words={"en": ("help", "?"), "fi": ("ohje",)},
+    words={"en": ("help", "?"), "fi": ("ohje",), "sv": ("hjälp",)},
     help="help.help",
     example="help.help",
     menu="teams.command.help",

@@ -57,7 +57,7 @@ def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
 
 COMMAND = Command(
     name="history",
-    words={"en": ("history",), "fi": ("historia",)},
+    words={"en": ("history",), "fi": ("historia",), "sv": ("historik",)},
     help="help.history",
     example="example.history",
     menu="teams.command.history",

@@ -58,7 +58,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="list",
-    words={"en": ("list",), "fi": ("lista",)},
+    words={"en": ("list",), "fi": ("lista",), "sv": ("lista",)},
     help="help.list",
     example="help.list",
     menu="teams.command.list",

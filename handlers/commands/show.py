@@ -19,7 +19,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="show",
-    words={"en": ("show",), "fi": ("näytä",)},
+    words={"en": ("show",), "fi": ("näytä",), "sv": ("visa",)},
     help="help.show",
     example="example.show",
     menu="teams.command.show",

@@ -23,7 +23,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="stale",
-    words={"en": ("stale",), "fi": ("päivittämättä",)},
+    words={"en": ("stale",), "fi": ("päivittämättä",), "sv": ("ouppdaterade",)},
     help="help.stale",
     example="help.stale",
     menu="teams.command.stale",

@@ -81,7 +81,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="status",
-    words={"en": ("status",), "fi": ("tila",)},
+    words={"en": ("status",), "fi": ("tila",), "sv": ("status", "läge")},
     help="help.status",
     example="example.status",
     menu="teams.command.status",

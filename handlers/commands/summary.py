@@ -3,6 +3,8 @@ posted into the platform's channel (for coordinators)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.commands.registry import Command, Request, Who
 from handlers.effects import PostSummary, Result
 from handlers.replies import Reply, error
@@ -11,14 +13,17 @@ from handlers.vocabulary import fold
 
 ACTIONS = {
     fold(word): action
-    for action, words in (("preview", ("preview", "esikatselu")), ("post", ("post", "julkaise")))
+    for action, words in (
+        ("preview", ("preview", "esikatselu", "förhandsvisa")),
+        ("post", ("post", "julkaise", "publicera")),
+    )
     for word in words
 }
-FORCE_WORDS = frozenset({"--force", "force", "uudelleen"})
+FORCE_WORDS = frozenset({"--force", "force", "uudelleen", "igen"})
 
 
 def parse_summary_args(args: str) -> tuple[str, bool] | None:
-    """`preview` or `post [--force]` (in either language); None otherwise."""
+    """`preview` or `post [--force]` (in any language); None otherwise."""
     words = [fold(w) for w in args.split()]
     action = ACTIONS.get(words[0]) if words else None
     rest = set(words[1:])
@@ -43,13 +48,15 @@ def run(request: Request) -> Result:
     action, force = parsed
     if action == "post":
         return PostSummary(force=force)  # the platform posts: it knows the channel
-    _, parts = preview(request.session, request.ctx)
+    # A preview of what the channel will read: in the channel's language, whoever asks.
+    channel = replace(request.ctx, language=request.ctx.city_language)
+    _, parts = preview(request.session, channel)
     return Reply(tuple(block for part in parts for block in part.blocks))
 
 
 COMMAND = Command(
     name="summary",
-    words={"en": ("summary",), "fi": ("yhteenveto", "katsaus")},
+    words={"en": ("summary",), "fi": ("yhteenveto", "katsaus"), "sv": ("översikt", "sammandrag")},
     help="help.summary",
     example="summary.example",
     menu="teams.command.summary",

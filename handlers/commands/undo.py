@@ -55,7 +55,7 @@ def run(request: Request) -> Reply:
 
 COMMAND = Command(
     name="undo",
-    words={"en": ("undo",), "fi": ("peru",)},
+    words={"en": ("undo",), "fi": ("peru",), "sv": ("ångra",)},
     help="help.undo",
     example="example.undo",
     menu="teams.command.undo",

@@ -20,7 +20,7 @@ def run(request: Request) -> Result:
 
 COMMAND = Command(
     name="update",
-    words={"en": ("update",), "fi": ("päivitä",)},
+    words={"en": ("update",), "fi": ("päivitä",), "sv": ("uppdatera",)},
     help="help.update",
     example="help.update",
     menu="teams.command.update",

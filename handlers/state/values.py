@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.formatting import clip
-from handlers.vocabulary import Status
+from handlers.vocabulary import Status, example_word
 from storage.models import Measure
 
 NOTE_LIMIT = 3000
@@ -40,7 +40,7 @@ def check_values(
             )
         )
     if status.needs_reason and not note.strip():
-        word = status.words[1] if ctx.language == "fi" else status.words[0]
+        word = example_word(status, ctx.language)
         problems.append(
             Problem(
                 "note",

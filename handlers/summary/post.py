@@ -10,7 +10,7 @@ import os
 import socket
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import wraps
 from typing import Any, Literal, Protocol
@@ -20,6 +20,7 @@ from sqlmodel import Session
 from handlers import formatting as fmt
 from handlers import log_context
 from handlers.context import Actor, Context
+from handlers.language import personal
 from handlers.replies import Hint, Paragraph, Reply, error
 from handlers.schedule import SummaryKey, half_year, hand_post_key, next_summary
 from handlers.state.reply import local_today
@@ -238,6 +239,8 @@ def _notes(run: SummaryRun, ctx: Context) -> tuple[Hint, ...]:
 
 
 def post_command(actor: Actor, ctx: Context, publisher: Publisher, *, force: bool) -> Reply:
-    """`summary post` from chat: the command has checked the coordinator and the channel."""
-    outcome = post(ctx, publisher, force=force, trigger="chat", requested_by=actor.author)
-    return outcome_reply(outcome, ctx)
+    """`summary post` from chat: the command has checked the coordinator and the channel.
+    The channel reads the summary in the city's language; the coordinator is answered in theirs."""
+    channel = replace(ctx, language=ctx.city_language)
+    outcome = post(channel, publisher, force=force, trigger="chat", requested_by=actor.author)
+    return outcome_reply(outcome, personal(ctx, actor))

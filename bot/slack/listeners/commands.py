@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
-from handlers.context import Actor
+from handlers.context import Actor, Context
 from handlers.effects import OpenForm, PostSummary, Result
+from handlers.messages import Messages
 from handlers.replies import Reply, error
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,8 @@ class Answer:
     Slack takes, the rest goes to the user by direct message, or the answer says where to
     get it all (a preview of thousands of measures is many messages)."""
 
-    def __init__(self, respond: Respond, client: WebClient, user_id: str, deps: SlackDeps):
-        self.respond, self.client, self.user_id, self.deps = respond, client, user_id, deps
+    def __init__(self, respond: Respond, client: WebClient, user_id: str, t: Messages):
+        self.respond, self.client, self.user_id, self.t = respond, client, user_id, t
         self.used = 0
 
     def __call__(self, reply: Reply) -> None:
@@ -52,7 +53,7 @@ class Answer:
 
     def _elsewhere(self, rest: list[dict], *, shown: int) -> str:
         """Send `rest` by direct message; what the last answer here says about it."""
-        t = self.deps.t
+        t = self.t
         try:
             for message in rest:
                 self.client.chat_postMessage(channel=self.user_id, **message)
@@ -64,31 +65,32 @@ class Answer:
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    def tell(respond: Respond, client: WebClient, user_id: str) -> Answer:
-        return Answer(respond, client, user_id, deps)
+    def tell(respond: Respond, client: WebClient, user_id: str, ctx: Context) -> Answer:
+        return Answer(respond, client, user_id, ctx.t)
 
-    def settle(result: Result) -> Result:
+    def settle(result: Result, ctx: Context) -> Result:
         """Posting needs a leadership channel: without one, say so."""
         if isinstance(result, PostSummary) and deps.publisher is None:
-            return error(deps.t("summary.no_channel"))
+            return error(ctx.t("summary.no_channel"))
         return result
 
     def carry_out(
-        result: Result, actor: Actor, command: dict, client: WebClient, respond: Respond
-    ) -> None:
+        result: Result, actor: Actor, ctx: Context, command: dict, client: WebClient,
+        respond: Respond,
+    ) -> None:  # fmt: skip
         """Do what the command asked, after the acknowledgement (settle() has answered a
         PostSummary without a leadership channel)."""
-        match result := settle(result):
+        match result := settle(result, ctx):
             case OpenForm(measure=measure):
                 show_form(
                     client, deps, user_id=command["user_id"], trigger_id=command["trigger_id"],
-                    measure=measure, tell=tell(respond, client, command["user_id"]),
+                    measure=measure, tell=tell(respond, client, command["user_id"], ctx),
                 )  # fmt: skip
             case PostSummary(force=force) if deps.publisher is not None:
-                answer = tell(respond, client, command["user_id"])
+                answer = tell(respond, client, command["user_id"], ctx)
                 answer(deps.metrics.post_command(actor, deps.ctx, deps.publisher, force=force))
             case Reply():
-                tell(respond, client, command["user_id"])(result)
+                tell(respond, client, command["user_id"], ctx)(result)
 
     @app.command("/digi")
     def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -97,26 +99,27 @@ def register(app: App, deps: SlackDeps) -> None:
         text = command.get("text") or ""
         key = f"slack:command:{command['trigger_id']}"
 
-        def answer() -> tuple[Result, Actor]:
+        def answer() -> tuple[Result, Actor, Context]:
             actor = deps.directory.actor(command["user_id"])
-            return deps.metrics.handle(text, actor, deps.ctx, idempotency_key=key), actor
+            ctx = deps.ctx_for(actor)
+            return deps.metrics.handle(text, actor, ctx, idempotency_key=key), actor, ctx
 
         future = deps.pool.submit(answer)
         try:
-            result, actor = future.result(timeout=ACK_BUDGET)
+            result, actor, ctx = future.result(timeout=ACK_BUDGET)
         except FutureTimeout:
             ack(text=deps.t("slack.working"))
             deps.background(lambda: carry_out(*future.result(), command, client, respond))
             return
-        match result := settle(result):
+        match result := settle(result, ctx):
             case OpenForm():
                 ack()
             case PostSummary():
-                ack(text=deps.t("summary.posting"))
+                ack(text=ctx.t("summary.posting"))
             case _:
                 first, *rest = render_messages(result)
                 ack(**first)  # the HTTP answer: not one of the response_url's posts
                 if rest:
-                    deps.background(tell(respond, client, command["user_id"]).send, rest)
+                    deps.background(tell(respond, client, command["user_id"], ctx).send, rest)
                 return
-        deps.background(carry_out, result, actor, command, client, respond)
+        deps.background(carry_out, result, actor, ctx, command, client, respond)

@@ -28,20 +28,24 @@ def show_form(
     tell: Callable[[Reply], None],
 ) -> None:
     """Open the modal; a user with no measures is told why instead."""
-    form = open_form(deps.directory.actor(user_id), deps.ctx, measure_code=measure)
+    actor = deps.directory.actor(user_id)
+    ctx = deps.ctx_for(actor)
+    form = open_form(actor, ctx, measure_code=measure)
     if isinstance(form, Reply):
         tell(form)
         return
-    client.views_open(trigger_id=trigger_id, view=form_view(form, deps.t))
+    client.views_open(trigger_id=trigger_id, view=form_view(form, ctx.t))
 
 
 def publish_home(client: WebClient, deps: SlackDeps, user_id: str) -> None:
+    actor = deps.directory.actor(user_id)
+    ctx = deps.ctx_for(actor)
     try:
-        reply = home(deps.directory.actor(user_id), deps.ctx)
+        reply = home(actor, ctx)
     except OperationalError:  # the engine logs an outage once; the tab says so
-        reply = error(deps.t("db.unavailable"))
+        reply = error(ctx.t("db.unavailable"))
     try:
-        client.views_publish(user_id=user_id, view=home_view(reply, deps.t))
+        client.views_publish(user_id=user_id, view=home_view(reply, ctx.t))
     except SlackApiError as failed:
         log.warning("views.publish for %s failed: %s", user_id, failed.response.get("error"))
 

@@ -16,9 +16,11 @@ def register(app: App, deps: SlackDeps) -> None:
     def submitted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
         user_id = body["user"]["id"]
         values = submitted_values(view)
+        actor = deps.directory.actor(user_id)
+        ctx = deps.ctx_for(actor)
         result = submit_form(
-            deps.directory.actor(user_id),
-            deps.ctx,
+            actor,
+            ctx,
             measure_code=values["measure"],
             status_code=values["status"],
             progress=values["progress"],
@@ -32,5 +34,5 @@ def register(app: App, deps: SlackDeps) -> None:
             ack(response_action="errors", errors=errors)
             return
         title = "form.saved_title" if result.ok else "form.title"
-        ack(response_action="update", view=result_view(result, deps.t, title=title))
+        ack(response_action="update", view=result_view(result, ctx.t, title=title))
         deps.background(publish_home, client, deps, user_id)

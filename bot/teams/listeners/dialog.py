@@ -12,6 +12,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from bot.teams import cards
 from handlers.form import Form, open_form, submit_form
+from handlers.messages import Messages
 from handlers.render_text import render_text
 from handlers.replies import Paragraph, Reply
 from handlers.state.values import Problem
@@ -25,31 +26,33 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
     async def fetch(context: TurnContext, state: TurnState) -> None:
         data = _data(context)
         actor = await bot.actor(context)
-        form = await asyncio.to_thread(open_form, actor, bot.ctx, measure_code=data.get("measure"))
+        ctx = await bot.ctx_for(actor)
+        form = await asyncio.to_thread(open_form, actor, ctx, measure_code=data.get("measure"))
         if isinstance(form, Reply):
             await bot.invoke_response(context, _task_message(form))
             return
-        await bot.invoke_response(context, _dialog(bot, form, form_id=uuid.uuid4().hex))
+        await bot.invoke_response(context, _dialog(ctx.t, form, form_id=uuid.uuid4().hex))
 
     @app.invoke("task/submit")
     async def submitted(context: TurnContext, state: TurnState) -> None:
         data = _data(context)
         actor = await bot.actor(context)
+        ctx = await bot.ctx_for(actor)
         values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
         a = context.activity
         key = f"teams:form:{data.get('form') or f'{a.conversation.id}:{a.id}'}"
         result = await asyncio.to_thread(
-            submit_form, actor, bot.ctx, measure_code=values["measure"],
+            submit_form, actor, ctx, measure_code=values["measure"],
             status_code=values["status"], progress=values["progress"],
             note=values["note"] or "", key=key,
         )  # fmt: skip
         if isinstance(result, list):
-            form = await asyncio.to_thread(open_form, actor, bot.ctx)
+            form = await asyncio.to_thread(open_form, actor, ctx)
             if isinstance(form, Reply):
                 await bot.invoke_response(context, _task_message(form))
                 return
             body = _dialog(
-                bot,
+                ctx.t,
                 form,
                 form_id=data.get("form") or uuid.uuid4().hex,
                 problems=result,
@@ -68,19 +71,19 @@ def _data(context: TurnContext) -> dict[str, Any]:
 
 
 def _dialog(
-    bot: TeamsBot,
+    t: Messages,
     form: Form,
     *,
     form_id: str,
     problems: Sequence[Problem] = (),
     values: dict[str, str | None] | None = None,
 ) -> dict:
-    content = cards.form_card(form, bot.ctx.t, form_id=form_id, problems=problems, values=values)
+    content = cards.form_card(form, t, form_id=form_id, problems=problems, values=values)
     attachment = {"contentType": cards.CARD_CONTENT, "content": content}
     return {
         "task": {
             "type": "continue",
-            "value": {"title": bot.ctx.t("form.title"), "card": attachment},
+            "value": {"title": t("form.title"), "card": attachment},
         }
     }
 

@@ -24,7 +24,8 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         a, me = context.activity, context.activity.recipient
         if me and any(m.id == me.id for m in a.members_added or []):
             await bot.remember(context)
-            welcome = handle("help", Actor(), bot.ctx)
+            personal = (a.conversation.conversation_type or "personal") == "personal"
+            welcome = handle("help", Actor(locale=a.locale if personal else None), bot.ctx)
             if isinstance(welcome, Reply):  # help always answers with a reply
                 await bot.reply(context, welcome)
 

@@ -11,6 +11,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from handlers.effects import OpenForm, PostSummary
 from handlers.form import OPEN_FORM
+from handlers.messages import Messages
 from handlers.replies import Action, Entry, Reply, error
 from handlers.vocabulary import strip_prefix
 
@@ -24,29 +25,29 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         await bot.remember(context)
         text = strip_prefix(context.activity.text or "")
         actor = await bot.actor(context)
+        ctx = await bot.ctx_for(actor)
         a = context.activity
         key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
         result = await asyncio.to_thread(
-            bot.metrics.handle, text, actor, bot.ctx, idempotency_key=key
+            bot.metrics.handle, text, actor, ctx, idempotency_key=key
         )
         match result:
             case OpenForm(measure=measure):
-                await bot.reply(context, form_button(bot, measure))
+                await bot.reply(context, form_button(ctx.t, measure))
             case PostSummary(force=force) if bot.publisher is not None:
-                await context.send_activity(bot.ctx.t("summary.posting"))
+                await context.send_activity(ctx.t("summary.posting"))
                 outcome = await asyncio.to_thread(
                     bot.metrics.post_command, actor, bot.ctx, bot.publisher, force=force
                 )
                 await bot.reply(context, outcome)
             case PostSummary():
-                await bot.reply(context, error(bot.ctx.t("summary.no_channel")))
+                await bot.reply(context, error(ctx.t("summary.no_channel")))
             case _:
                 await bot.reply(context, result)
 
 
-def form_button(bot: TeamsBot, measure: str | None) -> Reply:
+def form_button(t: Messages, measure: str | None) -> Reply:
     """Teams opens a dialog from a button: the form is offered with one."""
-    t = bot.ctx.t
     return Reply(
         (Entry(t("teams.form_intro"), Action(t("home.update"), OPEN_FORM, measure or "")),)
     )

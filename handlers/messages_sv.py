@@ -1,0 +1,412 @@
+"""The catalogue's Swedish, as written in Finland's bilingual municipalities: one text a key
+of handlers/messages.py, with the same placeholders (tests/test_messages.py checks both)."""
+
+from __future__ import annotations
+
+SWEDISH: dict[str, str] = {
+    # --- help ---
+    "help.title": "Digiprogrammets bot — kommandon",
+    "help.status": "{p}status <id> <status> [<n> %] [anteckning] — registrerar en "
+    "lägesuppdatering. T.ex. {p}status 1.1 enligt-plan 40 % Pilotprojektet pågår",
+    "help.update": "{p}uppdatera — öppnar ett formulär med dina egna åtgärder",
+    "help.show": "{p}visa <id> — åtgärdens läge. T.ex. {p}visa 1.1",
+    "help.history": "{p}historik <id> — åtgärdens uppdateringar, den senaste först",
+    "help.list": "{p}lista [mina | <tema> | <status>] — åtgärderna med statusmarkering. "
+    "T.ex. {p}lista mina, {p}lista T2, {p}lista försenad",
+    "help.undo": "{p}ångra [<id>] — drar tillbaka din senaste uppdatering (inom 24 timmar)",
+    "help.stale": "{p}ouppdaterade — åtgärder som inte har uppdaterats sedan den senaste "
+    "lägesöversikten (för digikoordinatorer)",
+    "stale.title": "Ej uppdaterade sedan den senaste lägesöversikten ({count})",
+    "stale.none": "Alla åtgärder har uppdaterats sedan den senaste lägesöversikten.",
+    "stale.refused": "Listan över ouppdaterade åtgärder är för digikoordinatorer. Alla kan se "
+    "åtgärdernas läge med kommandot lista.",
+    "help.help": "{p}hjälp — den här hjälpen",
+    "help.statuses": "Statusar: {words}. För risk och försenad ska du också ange orsaken.",
+    "help.languages": "Kommandona fungerar på svenska, finska och engelska (status = tila, "
+    "visa = näytä = show …).",
+    "hint.status": "status 1.1 enligt-plan 40 %",
+    "hint.show": "visa 1.1",
+    "hint.list": "lista mina",
+    "hint.help": "hjälp",
+    "help.short": "Jag känner inte igen kommandot ”{text}”. Exempel: {p}status 1.1 "
+    "enligt-plan 40 % Pilotprojektet pågår. Alla kommandon: {p}hjälp",
+    "form.chat_only": "Uppdateringsformuläret öppnas i chatten. Här registrerar du en "
+    "uppdatering med ett kommando, t.ex. {p}status 1.1 enligt-plan 40 % Pilotprojektet pågår",
+    # --- the update form and the home view ---
+    "form.title": "Lägesuppdatering",
+    "form.saved_title": "Sparad",
+    "form.submit": "Spara",
+    "form.close": "Stäng",
+    "form.measure": "Åtgärd",
+    "form.status": "Status",
+    "form.progress": "Framsteg (0–100 %)",
+    "form.note": "Anteckning",
+    "form.note_hint": "För risk och försenad ska du skriva orsaken: ledningsgruppen behöver den.",
+    "form.pick_measure": "Välj en åtgärd.",
+    "form.pick_status": "Välj en status.",
+    "form.ask_coordinator": "Om du borde ansvara för någon åtgärd, be digikoordinatorn lägga "
+    "till dig i programfilen.",
+    "home.title": "Dina åtgärder",
+    "home.update": "Uppdatera",
+    "home.updated": "uppdaterad {time}",
+    "home.hint": "Du kan också skriva {p}status 1.1 enligt-plan 40 % · alla kommandon: {p}hjälp",
+    # --- the leadership summary ---
+    "summary.h1": "våren {year}",
+    "summary.h2": "hösten {year}",
+    "summary.title": "{programme} — lägesöversikt, {period}",
+    "summary.default_programme": "Digiprogrammet",
+    "summary.overview": "Läget {date}: {count} åtgärder. Klara: {done}; genomsnittligt "
+    "framsteg {average} (klara räknas som 100 %, orapporterade som 0 %).",
+    "summary.by_status": "Åtgärderna enligt status",
+    "summary.col.status": "Status",
+    "summary.col.count": "Antal",
+    "summary.col.mark": "Status",
+    "summary.col.id": "Id",
+    "summary.col.title": "Åtgärd",
+    "summary.col.owner": "Ansvarsperson",
+    "summary.col.progress": "Framsteg",
+    "summary.col.updated": "Uppdaterad",
+    "summary.chart_alt": "Åtgärdernas status per tema",
+    "summary.chart_alt_numbers": "{title}. Antalet åtgärder enligt status: {themes}.",
+    "summary.changes_first": "Förändringar sedan programmet importerades",
+    "summary.changes": "Förändringar sedan den senaste lägesöversikten",
+    "summary.no_changes": "Inga statusförändringar.",
+    "summary.changes_count": "{count} åtgärder bytte status: {done} blev klara, "
+    "{delayed} blev försenade.",
+    "summary.change": "{id} {title}: {before} → {after}",
+    "summary.attention": "Att observera",
+    "summary.troubled": "Försenade och med risk för försening ({count})",
+    "summary.overdue": "Tidsfristen har gått ut ({count})",
+    "summary.overdue_line": "{name} — tidsfrist {due} ({owner})",
+    "summary.behind": "Efter tidtabellen ({count})",
+    "summary.behind_line": "{name} — framsteg {progress}, fast betydligt mer av tiden har gått "
+    "({owner})",
+    "summary.stale": "Inte uppdaterade sedan den senaste lägesöversikten ({count})",
+    "summary.stale_first": "Ännu ingen lägesuppdatering ({count})",
+    "summary.nothing_to_note": "Inget att observera: allt framskrider.",
+    "summary.thread_hint": "Specifikationen per tema finns i tråden till det här meddelandet.",
+    "summary.maturity": "Digital mognad (1–5): utgångsnivå {baseline} → nu {current} → "
+    "målnivå {target}",
+    "summary.posted": "Lägesöversikten {period} har publicerats i kanalen {channel}: "
+    "{count} meddelanden och diagrammet i tråden.",
+    "summary.already": "Lägesöversikten {period} har redan publicerats i kanalen {channel} "
+    "({time}). Ingenting publicerades på nytt. Avsiktlig ny publicering: "
+    "digibot summary post --force",
+    "summary.busy": "Lägesöversikten {period} publiceras just nu (sedan {time}); den "
+    "publiceras en gång.",
+    "summary.failed": "Publiceringen av lägesöversikten {period} avbröts ({reason}). Nästa "
+    "försök fortsätter där det slutade: ingenting publiceras två gånger.",
+    "summary.channel_unseen": "boten har ännu inte sett Teams-kanalen {channel}: lägg till "
+    "appen i kanalens team och nämn boten i kanalen en gång, t.ex. @digibot hjälp",
+    "summary.extra_name": "{day} (extra)",
+    "summary.extra_hint": "Det här är en extra lägesöversikt: nästa lägesöversikt enligt "
+    "tidtabellen publiceras ändå {date}.",
+    "summary.repost": "Registrerad som avsiktlig ny publicering (nr {count}).",
+    "summary.refused": "Förhandsvisning och publicering av lägesöversikten är för "
+    "digikoordinatorer.",
+    "summary.no_channel": "Ledningsgruppens kanal har inte angetts: ange "
+    "DIGIBOT_LEADERSHIP_CHANNEL (och Slacks nycklar).",
+    "summary.usage": "Ange förhandsvisa eller publicera.",
+    "summary.example": "Exempel: {p}översikt förhandsvisa eller {p}översikt publicera",
+    "summary.posting": "Jag publicerar lägesöversikten i ledningsgruppens kanal…",
+    "summary.post_elsewhere": "Lägesöversikten publiceras inte från konsolen. Publicera i "
+    "chatten ({p}översikt publicera) eller med kommandot digibot summary post.",
+    "help.summary": "{p}översikt förhandsvisa | publicera — ledningsgruppens lägesöversikt: "
+    "en förhandsvisning bara för dig, eller publicering en gång per period (för "
+    "digikoordinatorer)",
+    "reminder.title": "Påminnelse: lägesuppdatering",
+    "reminder.intro": "Digiprogrammets lägesöversikt publiceras för ledningsgruppen {date}. "
+    "De här åtgärderna ({count}) har inte uppdaterats sedan den senaste lägesöversikten — "
+    "en uppdatering tar tio sekunder:",
+    "reminder.hint": "Eller skriv: {p}status {id} enligt-plan 40 % Pilotprojektet pågår",
+    "reminder.outcome": "Påminnelse skickad till {sent} personer; {already} hade redan "
+    "påmints i dag; {unreachable} kunde inte nås.",
+    "reminder.unreachable": "Kunde inte nås: {people}",
+    # --- Teams ---
+    "teams.form_intro": "Uppdatera läget för dina åtgärder med formuläret:",
+    "teams.app.name": "Digiprogrammets lägesbot",
+    "teams.app.short": "Lägesuppdateringar och lägesöversikter för digiprogrammets åtgärder",
+    "teams.app.full": "Åtgärdernas ansvarspersoner registrerar läget med ett kommando eller "
+    "ett formulär; digikoordinatorn ser varje åtgärds läge och de ouppdaterade; "
+    "ledningsgruppen får en lägesöversikt två gånger om året i samband med budgetprocessen.",
+    "teams.command.status": "status",
+    "teams.command.status.help": "status 1.1 enligt-plan 40 % anteckning — registrerar en "
+    "lägesuppdatering",
+    "teams.command.show": "visa",
+    "teams.command.show.help": "visa 1.1 — åtgärdens läge",
+    "teams.command.list": "lista",
+    "teams.command.list.help": "lista [mina | tema | status] — åtgärderna",
+    "teams.command.history": "historik",
+    "teams.command.history.help": "historik 1.1 — uppdateringarna, den senaste först",
+    "teams.command.undo": "ångra",
+    "teams.command.undo.help": "ångra — drar tillbaka din senaste uppdatering (24 h)",
+    "teams.command.update": "uppdatera",
+    "teams.command.update.help": "uppdatera — öppnar formuläret med dina åtgärder",
+    "teams.command.stale": "ouppdaterade",
+    "teams.command.stale.help": "ouppdaterade — åtgärder utan uppdatering (koordinator)",
+    "teams.command.summary": "översikt förhandsvisa",
+    "teams.command.summary.help": "översikt förhandsvisa | publicera — ledningsgruppens "
+    "lägesöversikt (koordinator)",
+    "teams.command.help": "hjälp",
+    "teams.command.help.help": "hjälp — kommandona med exempel",
+    "cli.teams_package": "Teams-appaketet har skrivits: {path}. Ladda upp det i Teams "
+    "administrationscenter (Teams-appar → Hantera appar → Ladda upp ny app).",
+    "cli.teams_bot_id": "Ange botens app-id (--bot-id) eller ställ in "
+    "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID.",
+    "cli.teams_bad_bot_id": "Botens app-id är ett GUID, t.ex. "
+    "00000000-0000-0000-0000-000000000000; ”{bot_id}” är inte det. Du hittar det i appens "
+    "registrering i Entra ID (--bot-id).",
+    # --- the about and privacy pages (bot/pages.py) ---
+    "page.nav": "Sidor",
+    "page.other_language": "Suomeksi",
+    "page.about.link": "Om boten",
+    "page.privacy.link": "Dataskyddsbeskrivning",
+    "page.about.title": "Digibot — digiprogrammets uppföljningsbot",
+    "page.about.what": "Digibot är en chattbot med vilken staden följer upp åtgärderna i sitt "
+    "digitaliseringsprogram. Åtgärdernas ansvarspersoner registrerar läget i Teams eller "
+    "Slack, och boten sammanställer av registreringarna den lägesöversikt som rapporteras till "
+    "stadsstyrelsen två gånger om året.",
+    "page.about.how": "Skriv hjälp till boten (i Slack /digi hjälp) så ser du kommandona med "
+    "exempel.",
+    "page.about.source": "Digibot är öppen källkod (MIT-licens), och staden kör den på sin "
+    "egen server.",
+    "page.terms.title": "Användarvillkor",
+    "page.terms.use": "Boten är stadens verktyg för uppföljningen av digiprogrammets åtgärder. "
+    "Registrera bara uppgifter om åtgärdernas läge i den; skriv inga personuppgifter eller "
+    "sekretessbelagda uppgifter i anteckningarna.",
+    "page.terms.visible": "Registreringarna syns för programmets digikoordinatorer och "
+    "ledningsgruppen, och av dem sammanställs den lägesöversikt som rapporteras till "
+    "stadsstyrelsen. Registreringar ändras inte i efterhand: en tillbakadragen uppdatering "
+    "lämnar en anteckning i granskningsloggen.",
+    "page.privacy.title": "Dataskyddsbeskrivning",
+    "page.privacy.intro": "Den här beskrivningen berättar vilka uppgifter digiprogrammets "
+    "uppföljningsbot (Digibot) sparar, varför och hur länge, och vem du kan fråga om dem. "
+    "Personuppgiftsansvarig är den stad som använder boten.",
+    "page.privacy.stored": "Vilka uppgifter som sparas",
+    "page.privacy.stored.updates": "Åtgärdernas lägesuppdateringar: status, framsteg och "
+    "anteckning samt vem som gjorde uppdateringen och när. Också tillbakadragna uppdateringar "
+    "sparas, märkta som tillbakadragna.",
+    "page.privacy.stored.people": "Slack- och Teams-användar-id:n och e-postadresser för "
+    "åtgärdernas ansvarspersoner och ersättare samt för digikoordinatorerna.",
+    "page.privacy.stored.conversations": "Hänvisningar till Teams-konversationer "
+    "(konversationens och användarens id:n), så att boten kan skicka påminnelser och "
+    "lägesöversikter.",
+    "page.privacy.stored.reminders": "Påminnelseloggen: till vem en påminnelse skickades och "
+    "när, så att ingen får samma påminnelse två gånger.",
+    "page.privacy.why": "Varför",
+    "page.privacy.why.text": "Stadsstyrelsen har beslutat att digiprogrammets framskridande "
+    "rapporteras till stadsstyrelsen två gånger om året i samband med budgetprocessen. "
+    "Uppgifterna används endast för uppföljningen av programmet och för denna rapportering: "
+    "ansvarspersonerna registrerar läget, och boten påminner dem före lägesöversikten och "
+    "sammanställer den.",
+    "page.privacy.retention": "Hur länge uppgifterna sparas",
+    "page.privacy.retention.text": "Uppgifterna sparas enligt stadens arkivbildningsplan och "
+    "informationsstyrningsplan, eftersom lägesöversikterna hör till stadsstyrelsens "
+    "handlingar. Boten varken ändrar eller raderar lägesuppdateringar; de raderas när "
+    "förvaringstiden enligt stadens arkivregler går ut.",
+    "page.privacy.ask": "Vem du kan fråga",
+    "page.privacy.rights": "Du har rätt att få veta vilka uppgifter om dig som har sparats och "
+    "att begära att felaktiga uppgifter rättas.",
+    "page.contact.intro": "Frågor och begäranden om dina uppgifter:",
+    "page.contact.unset": "Någon kontaktperson har ännu inte angetts (botens administratör "
+    "anger den med inställningen DIGIBOT_PRIVACY_CONTACT). Fråga till dess stadens "
+    "dataskyddsombud.",
+    "cli.teams_bad_host": "--host är namnet på den server där digibot serve svarar, utan "
+    "https:// i början och utan sökväg, t.ex. bot.tornio.fi eller bot.tornio.fi:8443; "
+    "”{host}” är inte det.",
+    # --- Slack ---
+    "slack.view_more": "Allt ryms inte i den här vyn. Hela listan: /digi lista mina",
+    "slack.answer_in_dm": "Svaret fortsätter i dina direktmeddelanden med boten ({count} "
+    "meddelanden): Slack tar bara emot fem här.",
+    "slack.answer_cut": "Svaret slutar här ({shown}/{total} meddelanden): Slack tar bara emot "
+    "fem här, och resten kunde inte skickas som direktmeddelande. Förhandsvisning av hela "
+    "lägesöversikten på servern: digibot summary preview (eller som rapportfil: digibot "
+    "summary preview --format html --output oversikt.html).",
+    "slack.working": "Ett ögonblick, jag tar fram svaret…",
+    "slack.missing_credentials": "Slacks nycklar saknas: ange SLACK_BOT_TOKEN och "
+    "SLACK_SIGNING_SECRET (eller SLACK_APP_TOKEN för Socket Mode). Utan dem kan du prova: "
+    "digibot demo",
+    # --- the form of a command ---
+    "usage.status": "Ange åtgärdens id och en status.",
+    "example.status": "Exempel: {p}status 1.1 enligt-plan 40 % Pilotprojektet pågår",
+    "usage.show": "Ange åtgärdens id.",
+    "example.show": "Exempel: {p}visa 1.1",
+    "example.history": "Exempel: {p}historik 1.1",
+    "example.undo": "Exempel: {p}ångra eller {p}ångra 1.1",
+    "usage.extra": "Kommandot fick extra text: ”{text}”.",
+    # --- lookup and permission ---
+    "measure.not_found": "Åtgärden ”{id}” finns inte. Menade du: {ids}?",
+    "measure.not_found_none": "Åtgärden ”{id}” finns inte.",
+    "measure.list_hint": "Alla åtgärder: {p}lista",
+    "permission.refused": "Läget för åtgärd {id} kan uppdateras av dess ansvarsperson {owner}, "
+    "ersättarna och digikoordinatorerna.",
+    "permission.coordinator_hint": "Om ansvaret har överförts till dig, be digikoordinatorn "
+    "uppdatera programfilen.",
+    # --- values ---
+    "status.unknown": "Okänd status ”{word}”. Godkända statusar: {words}.",
+    "progress.range": "Framsteget ska vara ett heltal 0–100 % (du angav {value}).",
+    "progress.example": "Exempel: {p}status {id} enligt-plan 40 %",
+    "reason.required": "Statusen ”{status}” kräver en orsak: ledningsgruppen behöver veta varför.",
+    "reason.example": "Exempel: {p}status {id} {word} Leverantörens tidtabell drar ut en månad",
+    "note.too_long": "Anteckningen är {length} tecken lång; högst {limit} tecken.",
+    "note.too_long_hint": "Förkorta anteckningen och skicka den på nytt. Ingenting sparades.",
+    "text.control": "Texten innehåller ett styrtecken ({char}) som inte kan sparas. Ta bort "
+    "det och skicka på nytt. Ingenting sparades.",
+    # --- faults ---
+    "db.unavailable": "Databasen är inte tillgänglig just nu: ingenting sparades. Försök på "
+    "nytt om en stund.",
+    "internal.error": "Något gick fel och ingenting sparades. Försök på nytt; om felet "
+    "upprepas, kontakta digikoordinatorn.",
+    # --- status recorded ---
+    "status.recorded": "Sparat. Läget för åtgärd {id} nu:",
+    "status.already_recorded": "Den här uppdateringen var redan sparad. Läget för åtgärd {id}:",
+    "status.undo_hint": "Blev det fel? {p}ångra {id} drar tillbaka uppdateringen inom 24 timmar.",
+    # --- show ---
+    "field.theme": "Tema",
+    "field.owner": "Ansvarsperson",
+    "field.deputies": "Ersättare",
+    "field.unit": "Ansvarig enhet",
+    "field.status": "Status",
+    "field.progress": "Framsteg",
+    "field.updated": "Senaste uppdatering",
+    "field.note": "Anteckning",
+    "field.schedule": "Tidtabell",
+    "field.indicator": "Mätare",
+    "field.budget": "Budget",
+    "show.updated_by": "{time}, {author}",
+    "show.no_updates": "inga uppdateringar ännu",
+    "show.indicator": "{indicator}: utgångsnivå {baseline} → målnivå {target}",
+    "flag.overdue": "⚠️ Tidsfristen har gått ut: tidsfristen {due} har passerats och åtgärden "
+    "är inte klar.",
+    "flag.never_updated": "⚠️ Ej uppdaterad: åtgärden har ännu ingen lägesuppdatering.",
+    # --- history ---
+    "history.title": "{id} {title} — uppdateringarna, den senaste först",
+    "history.empty": "Åtgärd {id} har ännu inga uppdateringar.",
+    "history.withdrawn": "(tillbakadragen)",
+    "history.more": "… och {count} äldre. Hela historiken: digibot export --history",
+    # --- list ---
+    "list.title.all": "Åtgärder ({count})",
+    "list.title.mine": "Dina åtgärder ({count})",
+    "list.title.theme": "{theme} ({count})",
+    "list.title.status": "Status: {status} ({count})",
+    "list.empty": "Inga åtgärder.",
+    "list.empty_mine": "Du är inte ansvarsperson eller ersättare för någon åtgärd.",
+    "list.empty_programme": "Programmet har ännu inte importerats. Digikoordinatorn "
+    "importerar det: digibot import program.yaml",
+    "list.unknown_filter": "Jag känner inte igen avgränsningen ”{word}”. Använd: mina, ett "
+    "temas id ({themes}) eller en status ({words}).",
+    # --- undo ---
+    "undo.done": "Tillbakadragen: din uppdatering {time} av åtgärd {id} ({status}). Den finns "
+    "kvar i historiken, märkt som tillbakadragen.",
+    "undo.nothing": "Du har ingen uppdatering från de senaste 24 timmarna att dra tillbaka.",
+    "undo.nothing_measure": "Du har ingen uppdatering av åtgärd {id} från de senaste 24 "
+    "timmarna att dra tillbaka.",
+    "undo.repeat": "Den här ångringen är redan gjord; ingenting annat drogs tillbaka.",
+    "undo.now": "Läget nu:",
+    # --- statuses shown ---
+    "status.not_started": "Ej påbörjad",
+    "status.on_track": "Framskrider enligt plan",
+    "status.at_risk": "Risk för försening",
+    "status.delayed": "Försenad",
+    "status.done": "Klar",
+    "status.postponed": "Uppskjuten",
+    # --- the command line (coordinator's tools) ---
+    "cli.import_ok": "Importerat {path}: {themes} teman, {created} nya och {updated} ändrade "
+    "åtgärder ({unchanged} oförändrade). Lägesuppdateringarna rördes inte.",
+    "cli.import_failed": "Importen misslyckades, ingenting ändrades. {count} fel i filen {path}:",
+    "cli.import_error_line": "rad {line}, {field}: {message}",
+    "cli.file_unreadable": "Filen {path} kan inte läsas: {reason}",
+    "cli.restore_ok": "Återställt {path}: {measures} åtgärder och {updates} lägesuppdateringar.",
+    "cli.restore_not_empty": "En återställning görs bara till en tom databas, och den här "
+    "innehåller redan {measures} åtgärder. Ingenting ändrades. Ange en tom databas: "
+    "DATABASE_URL=…",
+    "cli.restore_invalid": "{path} är inte en digibot-export i JSON med historik som kan "
+    "återställas. Ingenting ändrades. {count} fel:",
+    "cli.restore_problem": "vid {place}: {message}",
+    "cli.restore_how": "En säkerhetskopia görs med: digibot export --format json --history",
+    "cli.coordinator_added": "{ref} är nu digikoordinator.",
+    "cli.coordinator_exists": "{ref} är redan digikoordinator.",
+    "cli.coordinator_removed": "{ref} är inte längre digikoordinator.",
+    "cli.coordinator_missing": "{ref} är inte en digikoordinator som lagts till i databasen.",
+    "cli.coordinator_from_env": "{ref} (från inställningen DIGIBOT_COORDINATORS)",
+    "cli.coordinator_none": "Det finns inga digikoordinatorer. Lägg till: digibot coordinator "
+    "add <användar-id eller e-post>",
+    "cli.bad_ref": "”{ref}” är varken ett användar-id eller en e-postadress. Exempel: "
+    "digibot coordinator add U0123ABCD eller fornamn.efternamn@tornio.fi",
+    "cli.bad_database_url": "DATABASE_URL duger inte ({reason}). Exempel: "
+    "sqlite:///digibot.db eller postgresql+psycopg://användare:lösenord@server/digibot",
+    "cli.db_refused": "Databasen godkände inte uppgifterna, och ingenting sparades: {reason}",
+    "cli.db_unavailable": "Ingen förbindelse till databasen {url}: {reason}",
+    "console.welcome": "Digibots konsol — som användaren {actor}. Skriv hjälp, avsluta med Ctrl-D.",
+    "demo.loaded": "Exempelprogrammet (påhittat, inte verkligt) har laddats i databasen {path}.",
+    "demo.try": "Prova: lista · visa 1.1 · status 1.1 enligt-plan 40 % Pilotprojektet pågår · "
+    "historik 1.1 · ångra",
+    # --- import errors ---
+    "import.required": "obligatoriskt fält saknas",
+    "import.duplicate_id": "id {id} finns redan på rad {first}",
+    "import.bad_id": "”{value}” duger inte som id: använd bokstäver, siffror och tecknen . _ -",
+    "import.unknown_theme": "temat ”{value}” har inte definierats under themes",
+    "import.bad_person": "”{value}” är varken ett användar-id eller en e-postadress",
+    "import.bad_date": "”{value}” är inte ett datum; använd formen 2026, 2026-06 eller 2026-06-30",
+    "import.due_before_start": "slutar ({due}) innan den börjar ({start})",
+    "import.bad_budget": "”{value}” är inte ett belopp i euro; använd ett heltal, t.ex. 20000",
+    "import.bad_level": "”{value}” är inte en mognadsnivå 1–5 (decimaler tillåtna, t.ex. 2.8)",
+    "import.bad_year": "”{value}” är inte ett årtal",
+    "import.not_text": "text väntades, fick {value}",
+    "import.too_long": "för lång ({length} tecken, högst {limit})",
+    "import.not_mapping": 'nyckel–värde-par väntades (t.ex. id: "1.1")',
+    "import.not_list": "en lista väntades",
+    "import.unknown_field": "okänt fält; tillåtna: {fields}",
+    "import.yaml_syntax": "YAML-filen är felaktig: {problem}",
+    "import.csv_syntax": "CSV-filen är felaktig: {problem}",
+    "import.csv_columns": "raden har {count} kolumner, rubrikraden {expected}",
+    "import.empty": "filen innehåller inga åtgärder",
+    "import.not_utf8": "filen är inte i UTF-8-format; spara den i Excel i formatet ”CSV UTF-8”",
+    "import.unknown_format": "jag känner bara igen .yaml-, .yml- och .csv-filer",
+    "import.control_character": "texten innehåller ett styrtecken ({char}) som inte kan sparas",
+    "import.duplicate_key": "{name} finns redan på rad {first}",
+    "import.too_large": "filen är större än {limit} MB; en programfil är mycket mindre",
+    "import.yaml_aliases": "YAML-hänvisningarna (*namn) skulle utvidgas till fler än {limit} "
+    "värden; skriv ut värdena",
+    "import.too_deep": "YAML-filen är kapslad i fler än {limit} nivåer; en programfil har fyra",
+    # --- restore errors ---
+    "restore.json_syntax": "filen är inte giltig JSON (rad {line}, kolumn {column})",
+    "restore.no_history": "exporten är gjord utan historik; gör den med flaggan --history",
+    "restore.version": "okänd version {value} av exportformatet; den här digibot läser "
+    "versionerna {known}",
+    "restore.unknown_field": "okänt fält",
+    "restore.not_text": "text väntades, fick {value}",
+    "restore.not_integer": "ett heltal väntades, fick {value}",
+    "restore.not_number": "ett tal väntades, fick {value}",
+    "restore.not_bool": "true eller false väntades, fick {value}",
+    "restore.not_list": "en lista [ … ] väntades, fick {value}",
+    "restore.not_object": "ett objekt {{ … }} väntades, fick {value}",
+    "restore.bad_time": "”{value}” är inte en tidsstämpel med tidszon, t.ex. 2025-04-01T09:30:00Z",
+    "restore.bad_value": "värdet {value} duger inte",
+    "restore.duplicate": "{id} finns redan vid {first}",
+    "restore.bad_status": "”{value}” är inte en status; statusarna är {statuses}",
+    "restore.bad_progress": "{value} är inte ett framsteg 0–100 %",
+    "restore.out_of_range": "{value} är utanför det tillåtna intervallet",
+    "restore.not_one_of": "”{value}” duger inte; tillåtna: {allowed}",
+    "restore.bad_day": "”{value}” är inte en dag i formen 2025-05-20",
+    "restore.bad_period": "”{value}” är inte namnet på en lägesöversikt; använd formen "
+    "2025-H1, 2025-05-20 eller 2025-01-15-extra",
+    "restore.too_deep": "filen är kapslad alldeles för djupt för att vara en digibot-export",
+    "restore.kind_mismatch": "lägesöversikten {name} kan inte vara av slaget ”{kind}” (en "
+    "extra lägesöversikts namn slutar på -extra)",
+    "restore.unknown_update": "lägesuppdateringen {value} finns inte i historiken",
+    "restore.bad_reference": "konversationshänvisningen är inte ett JSON-objekt",
+    # --- each person's language ---
+    "help.language": "{p}språk <språk> — det språk boten svarar dig på. T.ex. {p}språk fi",
+    "language.current": "Jag svarar dig på svenska. Byt språk: {p}språk <språk>; "
+    "språk: {languages}.",
+    "language.set": "Klart: jag svarar dig hädanefter på svenska.",
+    "language.unknown": "Jag kan inte svara på ”{word}”. Språk att välja mellan: "
+    "{languages}. Ingenting sparades.",
+    "language.example": "Exempel: {p}språk sv",
+    "language.name.fi": "finska",
+    "language.name.sv": "svenska",
+    "language.name.en": "engelska",
+    "teams.command.language": "språk",
+    "teams.command.language.help": "språk sv — det språk boten svarar dig på",
+}
