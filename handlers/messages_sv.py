@@ -409,4 +409,25 @@ SWEDISH: dict[str, str] = {
     "language.name.en": "engelska",
     "teams.command.language": "språk",
     "teams.command.language.help": "språk sv — det språk boten svarar dig på",
+    # --- the executive summary ---
+    "summary.overview_short": "Läget {date}: {count} åtgärder, klara {done}, genomsnittligt "
+    "framsteg {average}.",
+    "summary.changed_line": "{heading}: {changes}.",
+    "summary.changed_done": "{count} blev klara",
+    "summary.changed_delayed": "{count} försenades",
+    "summary.changed_other": "{count} andra ändringar",
+    "summary.changed_other_one": "{count} annan ändring",
+    "summary.attention_count": "Att uppmärksamma ({count})",
+    "summary.more": "… och {count} till.",
+    "summary.reason.overdue": "tidsfristen {due} har passerats",
+    "summary.reason.behind": "framsteg bara {progress}",
+    "summary.theme_changes": "Lägesändringar ({count})",
+    "summary.col.theme": "Tema",
+    "summary.col.change": "Ändring",
+    "summary.grouped": "Varje åtgärd finns under sitt eget tema.",
+    "summary.chart_omitted": "Diagrammet utelämnades: det ryms inte i ett meddelande via "
+    "Teams-webhooken. Översikten med diagram för utskrift: digibot summary preview --format html",
+    "restore.unknown_revision": "revisionen {value} finns inte i förteckningen över revisioner",
+    "restore.unknown_period": "perioden ”{value}” finns inte i förteckningen över perioder",
+    "restore.out_of_order": "planändringarna är inte i tidsordning ({value})",
 }
