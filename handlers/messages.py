@@ -769,7 +769,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The programme had not been imported yet on {date}: there is nothing to show.",
     },
     "asof.intro": {
-        "fi": "Tilanne päivän {date} päättyessä:",
+        "fi": "Tilanne päivän päättyessä {date}:",
         "en": "As it stood at the end of {date}:",
     },
     "asof.not_yet": {
