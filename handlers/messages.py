@@ -676,8 +676,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- history ---
     "history.title": {
-        "fi": "{id} {title} — päivitykset uusimmasta alkaen",
-        "en": "{id} {title} — updates, newest first",
+        "fi": "{id} {title} — päivitykset ja suunnitelman muutokset uusimmasta alkaen",
+        "en": "{id} {title} — updates and plan changes, newest first",
     },
     "history.empty": {
         "fi": "Toimenpiteestä {id} ei ole vielä päivityksiä.",
