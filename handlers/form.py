@@ -14,6 +14,7 @@ from handlers.context import Actor, Context
 from handlers.replies import Action, Block, Entry, Heading, Hint, Items, Paragraph, Reply, error
 from handlers.state.labels import measure_line
 from handlers.state.reply import recorded_reply
+from handlers.state.retired import retired_refusal, retired_text
 from handlers.state.stale import stale_lines
 from handlers.state.store import earlier_delivery, store
 from handlers.state.values import Problem, check_values
@@ -63,12 +64,14 @@ def open_form(actor: Actor, ctx: Context, *, measure_code: str | None = None) ->
 
 def _open(actor: Actor, ctx: Context, measure_code: str | None) -> Form | Reply:
     with session_scope(ctx.engine) as session:
+        chosen = crud.find_measure(session, code=measure_code) if measure_code else None
+        if chosen is not None and chosen.retired_at is not None:
+            return retired_refusal(session, chosen, ctx)
         ids = auth.actable_ids(session, actor, ctx)
         measures = crud.measures(session, ids=ids) if ids is None or ids else []
         if not measures:
             return Reply((Paragraph(ctx.t("list.empty_mine")), Hint(ctx.t("form.ask_coordinator"))))
         themes = {t.id: t for t in crud.themes(session)}
-        chosen = crud.find_measure(session, code=measure_code) if measure_code else None
         if chosen is None and len(measures) == 1:
             chosen = measures[0]
         if chosen is not None and chosen.id not in {m.id for m in measures}:
@@ -159,6 +162,9 @@ def _submit(
         measure = crud.find_measure(session, code=measure_code) if measure_code else None
         if measure is None:
             return [Problem("measure", t("form.pick_measure"))]
+        if measure.retired_at is not None:
+            retired = retired_text(session, measure, ctx)
+            return [Problem("measure", t("retired.refused", id=measure.code, retired=retired))]
         if not auth.may_act(session, measure, actor, ctx):
             return [Problem("measure", auth.refusal_text(session, measure, ctx))]
         status = BY_CODE.get(status_code or "")

@@ -28,18 +28,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{p}update — opens a form listing your own measures",
     },
     "help.show": {
-        "fi": "{p}näytä <tunnus> — toimenpiteen tilanne. Esim. {p}näytä 1.1",
-        "en": "{p}show <id> — a measure's current state. E.g. {p}show 1.1",
+        "fi": "{p}näytä <tunnus> [--ajankohta <päivä>] — toimenpiteen tilanne (nyt tai "
+        "päivän päättyessä). Esim. {p}näytä 1.1, {p}näytä 1.1 --ajankohta 20.5.2026",
+        "en": "{p}show <id> [--as-of <day>] — a measure's state (now, or at the end of a "
+        "day). E.g. {p}show 1.1, {p}show 1.1 --as-of 2026-05-20",
     },
     "help.history": {
-        "fi": "{p}historia <tunnus> — toimenpiteen päivitykset uusimmasta alkaen",
-        "en": "{p}history <id> — a measure's updates, newest first",
+        "fi": "{p}historia <tunnus> — toimenpiteen päivitykset ja suunnitelman muutokset "
+        "uusimmasta alkaen",
+        "en": "{p}history <id> — a measure's updates and plan changes, newest first",
     },
     "help.list": {
-        "fi": "{p}lista [omat | <teema> | <tila>] — toimenpiteet tilamerkein. "
-        "Esim. {p}lista omat, {p}lista T2, {p}lista viivästynyt",
-        "en": "{p}list [mine | <theme> | <status>] — measures with status marks. "
-        "E.g. {p}list mine, {p}list T2, {p}list delayed",
+        "fi": "{p}lista [omat | <teema> | <tila>] [--kausi <kausi> | --ajankohta <päivä>] — "
+        "toimenpiteet tilamerkein. Esim. {p}lista omat, {p}lista T2, {p}lista viivästynyt, "
+        "{p}lista --kausi 2024-2026",
+        "en": "{p}list [mine | <theme> | <status>] [--period <period> | --as-of <day>] — "
+        "measures with status marks. E.g. {p}list mine, {p}list T2, {p}list delayed, "
+        "{p}list --period 2024-2026",
     },
     "help.undo": {
         "fi": "{p}peru [<tunnus>] — peruu oman viimeisimmän päivityksesi (24 tunnin sisällä)",
@@ -688,6 +693,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.budget": {"fi": "Budjetti", "en": "Budget"},
     "show.updated_by": {"fi": "{time}, {author}", "en": "{time}, by {author}"},
     "show.no_updates": {"fi": "ei päivityksiä vielä", "en": "no updates yet"},
+    "show.due_moved": {
+        "fi": "{schedule}, alun perin {original}",
+        "en": "{schedule}, originally {original}",
+    },
     "show.indicator": {
         "fi": "{indicator}: lähtötaso {baseline} → tavoite {target}",
         "en": "{indicator}: baseline {baseline} → target {target}",
@@ -702,8 +711,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # --- history ---
     "history.title": {
-        "fi": "{id} {title} — päivitykset uusimmasta alkaen",
-        "en": "{id} {title} — updates, newest first",
+        "fi": "{id} {title} — päivitykset ja suunnitelman muutokset uusimmasta alkaen",
+        "en": "{id} {title} — updates and plan changes, newest first",
     },
     "history.empty": {
         "fi": "Toimenpiteestä {id} ei ole vielä päivityksiä.",
@@ -713,6 +722,106 @@ MESSAGES: dict[str, dict[str, str]] = {
     "history.more": {
         "fi": "… ja {count} vanhempaa. Koko historia: digibot export --history",
         "en": "… and {count} older. The full history: digibot export --history",
+    },
+    "history.plan": {
+        "fi": "📋 Ohjelman muutos {revision} ({date}): {changes}",
+        "en": "📋 Programme revision {revision} ({date}): {changes}",
+    },
+    "history.added": {
+        "fi": "🆕 Lisätty ohjelmaan: muutos {revision} ({date})",
+        "en": "🆕 Added to the programme by revision {revision} ({date})",
+    },
+    "history.retired": {
+        "fi": "🗄️ Poistui ohjelmasta: muutos {revision} ({date})",
+        "en": "🗄️ Retired by revision {revision} ({date})",
+    },
+    "history.closed": {
+        "fi": "🗄️ Päättyi kauden {period} mukana ({date})",
+        "en": "🗄️ Closed with period {period} ({date})",
+    },
+    "history.reinstated": {
+        "fi": "↩️ Palasi ohjelmaan: muutos {revision} ({date})",
+        "en": "↩️ Reinstated by revision {revision} ({date})",
+    },
+    "plan.change": {"fi": "{field} {old} → {new}", "en": "{field} {old} → {new}"},
+    "plan.changed": {"fi": "{field} muuttui", "en": "{field} changed"},
+    "plan.field.title": {"fi": "nimi", "en": "title"},
+    "plan.field.description": {"fi": "kuvaus", "en": "description"},
+    "plan.field.theme_id": {"fi": "teema", "en": "theme"},
+    "plan.field.owner_id": {"fi": "vastuuhenkilö", "en": "owner"},
+    "plan.field.deputy_ids": {"fi": "varahenkilöt", "en": "deputies"},
+    "plan.field.unit": {"fi": "vastuuyksikkö", "en": "unit"},
+    "plan.field.start": {"fi": "alkaa", "en": "start"},
+    "plan.field.due": {"fi": "määräaika", "en": "due"},
+    "plan.field.budget_eur": {"fi": "budjetti", "en": "budget"},
+    "plan.field.indicator": {"fi": "mittari", "en": "indicator"},
+    "plan.field.baseline": {"fi": "lähtötaso", "en": "baseline"},
+    "plan.field.target": {"fi": "tavoite", "en": "target"},
+    # --- retired measures ---
+    "retired.by_revision": {
+        "fi": "Poistui ohjelmasta {date} muutoksessa {revision}.",
+        "en": "Retired from the programme on {date} by revision {revision}.",
+    },
+    "retired.with_period": {
+        "fi": "Päättyi kauden {period} mukana {date}.",
+        "en": "Closed with period {period} on {date}.",
+    },
+    "retired.at": {
+        "fi": "Poistui ohjelmasta {date}.",
+        "en": "Retired from the programme on {date}.",
+    },
+    "flag.retired": {
+        "fi": "🗄️ Ei enää ohjelmassa. {retired} Historia säilyy.",
+        "en": "🗄️ No longer in the programme. {retired} Its history is kept.",
+    },
+    "retired.refused": {
+        "fi": "Toimenpide {id} ei ole enää ohjelmassa, joten sen tilaa ei päivitetä. {retired} "
+        "Mitään ei tallennettu.",
+        "en": "Measure {id} is no longer in the programme, so its status is not updated. "
+        "{retired} Nothing was saved.",
+    },
+    # --- as of a day, and periods ---
+    "option.unknown": {
+        "fi": "Tuntematon valitsin ”{word}”. Tässä käyvät: {options}.",
+        "en": "Unknown option “{word}”. This command takes: {options}.",
+    },
+    "option.needs_value": {
+        "fi": "Valitsimelle {word} puuttuu arvo (tai se annettiin kahdesti).",
+        "en": "The option {word} needs one value (it is missing or given twice).",
+    },
+    "asof.bad_date": {
+        "fi": "En tunnista päivää ”{text}”. Anna se muodossa 2026-05-20 tai 20.5.2026.",
+        "en": "I don't recognise the day “{text}”. Give it as 2026-05-20 or 20.5.2026.",
+    },
+    "asof.future": {
+        "fi": "{date} on tulevaisuudessa (tänään on {today}): tilanteen voi näyttää vain "
+        "menneeltä päivältä tai tältä päivältä.",
+        "en": "{date} is in the future (today is {today}): the state can only be shown as of "
+        "today or a past day.",
+    },
+    "asof.before": {
+        "fi": "Ohjelmaa ei ollut vielä tuotu {date}: siltä päivältä ei ole näytettävää.",
+        "en": "The programme had not been imported yet on {date}: there is nothing to show.",
+    },
+    "asof.intro": {
+        "fi": "Tilanne päivän päättyessä {date}:",
+        "en": "As it stood at the end of {date}:",
+    },
+    "asof.not_yet": {
+        "fi": "Toimenpide {id} ei ollut vielä ohjelmassa {date}.",
+        "en": "Measure {id} was not yet in the programme on {date}.",
+    },
+    "list.as_of_period": {
+        "fi": "Kauden {period} päättyessä ({date}):",
+        "en": "As period {period} closed ({date}):",
+    },
+    "list.unknown_period": {
+        "fi": "Kautta ”{period}” ei ole. Kaudet: {periods}.",
+        "en": "There is no period “{period}”. The periods: {periods}.",
+    },
+    "list.period_and_as_of": {
+        "fi": "Anna joko --kausi tai --ajankohta, ei molempia.",
+        "en": "Give either --period or --as-of, not both.",
     },
     # --- list ---
     "list.title.all": {"fi": "Toimenpiteet ({count})", "en": "Measures ({count})"},

@@ -71,3 +71,10 @@ def strip_prefix(text: str) -> str:
     if parts and parts[0].lower() in PREFIXES:
         return parts[1] if len(parts) > 1 else ""
     return text
+
+
+OPTION_WORDS: dict[str, tuple[str, ...]] = {
+    "as_of": ("--as-of", "--ajankohta"),
+    "period": ("--period", "--kausi"),
+}
+"""Options of `show` and `list`, by name: any language's word works everywhere."""

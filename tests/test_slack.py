@@ -536,3 +536,22 @@ def test_coordinators_preview_and_post_the_summary_from_slack(
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_show_on_a_retired_measure_in_slack_says_when_and_refuses_updates(bot: Running) -> None:
+    from storage import crud, plan
+    from storage.db import session_scope
+
+    assert "Saved" in text_of(bot.slack.command("status 1.1 on-track 40% Pilot", user=OWNER))
+    with session_scope(bot.engine) as session:
+        revision = plan.new_revision(session, label="TA 2027", by="test")
+        measure = crud.find_measure(session, code="1.1")
+        assert measure is not None
+        plan.retire(measure, revision=revision)
+        plan.record_plans(session, revision=revision)
+    shown = text_of(bot.slack.command("show 1.1", user=STRANGER))
+    assert "No longer in the programme" in shown and "by revision TA 2027" in shown
+    assert "Pilot" in shown  # its history is kept
+    refused = text_of(bot.slack.command("status 1.1 done", user=OWNER))
+    assert "Measure 1.1 is no longer in the programme" in refused and "Nothing was saved" in refused
+    assert count_updates(bot.engine) == 1

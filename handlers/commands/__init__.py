@@ -36,6 +36,7 @@ from handlers.language import personal
 from handlers.messages import Language, Messages
 from handlers.replies import Reply, error
 from handlers.state.lookup import not_found
+from handlers.state.retired import retired_refusal
 from handlers.vocabulary import fold
 from storage import crud
 from storage.db import session_scope
@@ -115,6 +116,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
         measure = crud.find_measure(session, code=code)
         if measure is None:
             return not_found(session, code, ctx)
+        if command.writes and measure.retired_at is not None:
+            return retired_refusal(session, measure, ctx)
         if command.who is Who.MEMBER and not auth.may_act(session, measure, actor, ctx):
             return auth.refusal(session, measure, ctx)
         return command.run(replace(request, measure=measure))

@@ -1,6 +1,10 @@
-"""`history <id>`: a measure's updates, newest first, withdrawn ones marked."""
+"""`history <id>`: a measure's updates and the changes of its plan, newest first by time,
+withdrawn updates marked."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -10,11 +14,16 @@ from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
 from handlers.state.labels import author_label
 from handlers.state.lookup import one_id
+from handlers.state.retired import closed_period
 from handlers.vocabulary import BY_CODE
-from storage import crud
-from storage.models import StatusUpdate
+from storage import crud, plan
+from storage.models import Person, Revision, StatusUpdate, Theme
 
 HISTORY_SHOWN = 20
+_UNSHOWN = ("code",)
+"""Plan fields a line does not name (a measure keeps its id)."""
+_VALUELESS = ("description",)
+"""Plan fields named as changed without their texts (too long for a line)."""
 
 
 def check(request: Request) -> Reply | None:
@@ -25,15 +34,19 @@ def run(request: Request) -> Reply:
     t, session, ctx, measure = request.ctx.t, request.session, request.ctx, request.measure
     assert measure is not None  # handle() found it
     rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
-    if not rows:
+    entries = [(u.created_at, _line(session, u, ctx)) for u in rows]
+    changes = _plan_entries(session, measure.id, ctx)
+    entries.extend(changes)
+    if not entries:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
-    lines = tuple(_line(session, u, ctx) for u in rows)
+    entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: updates stay in id order
+    shown = entries[:HISTORY_SHOWN]
     blocks: list[Block] = [
         Heading(t("history.title", id=measure.code, title=measure.title)),
-        Items(lines),
+        Items(tuple(line for _, line in shown)),
     ]
-    if total > len(rows):
-        blocks.append(Hint(t("history.more", count=total - len(rows))))
+    if (more := total + len(changes) - len(shown)) > 0:
+        blocks.append(Hint(t("history.more", count=more)))
     return Reply(tuple(blocks))
 
 
@@ -53,6 +66,80 @@ def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
     if update.withdrawn_at:
         line += f" {t('history.withdrawn')}"
     return line
+
+
+def _plan_entries(session: Session, measure_id: int, ctx: Context) -> list[tuple[datetime, str]]:
+    """Each revision's change to the measure's plan, as a history line. Its first plan is
+    shown only when a later revision added it (not when it came with the programme)."""
+    t, lang = ctx.t, ctx.language
+    first_revision = min((r.id for r in plan.revisions(session)), default=None)
+    entries = []
+    for change in plan.plan_history(session, measure_id=measure_id):
+        revision = session.get_one(Revision, change.plan.revision_id)
+        args = {"revision": revision.label, "date": fmt.day(lang, _local_day(revision, ctx))}
+        listed = "; ".join(
+            _field(session, c, ctx) for c in change.changes if c.field not in _UNSHOWN
+        )
+        if change.kind == "added":
+            if revision.id == first_revision:
+                continue
+            text = t("history.added", **args)
+        elif change.kind == "retired":
+            closed = closed_period(session, revision) if revision.kind == "new-period" else None
+            text = (
+                t("history.closed", period=closed, date=args["date"])
+                if closed
+                else t("history.retired", **args)
+            )
+        elif change.kind == "reinstated":
+            text = t("history.reinstated", **args)
+        else:
+            text = t("history.plan", changes=listed, **args)
+            listed = ""
+        if listed:
+            text += f": {listed}"
+        entries.append(
+            (revision.created_at, f"{fmt.moment(lang, revision.created_at, ctx.timezone)} {text}")
+        )
+    return entries
+
+
+def _local_day(revision: Revision, ctx: Context) -> date:
+    return revision.created_at.astimezone(ctx.timezone).date()
+
+
+def _field(session: Session, change: plan.FieldChange, ctx: Context) -> str:
+    """One field's change: "määräaika 6/2026 → 12/2026"."""
+    name = ctx.t(f"plan.field.{change.field}")
+    if change.field in _VALUELESS:
+        return ctx.t("plan.changed", field=name)
+    old, new = (_value(session, change.field, v, ctx) for v in (change.old, change.new))
+    return ctx.t("plan.change", field=name, old=old, new=new)
+
+
+def _value(session: Session, field: str, value: Any, ctx: Context) -> str:
+    if value is None or value == "":
+        return "—"
+    if field in ("start", "due"):
+        return fmt.when(ctx.language, value)
+    if field == "budget_eur":
+        return fmt.euros(ctx.language, value)
+    if field == "theme_id":
+        theme = session.get(Theme, value)
+        return theme.code if theme else "—"
+    if field == "owner_id":
+        return _person(session, value)
+    if field == "deputy_ids":
+        return ", ".join(_person(session, i) for i in plan.deputy_ids(value)) or "—"
+    return str(value)
+
+
+def _person(session: Session, person_id: int) -> str:
+    """A person by name where the programme gives one."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return "—"
+    return person.name or person.ref
 
 
 COMMAND = Command(

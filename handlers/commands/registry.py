@@ -66,6 +66,9 @@ class Command:
     measure: Callable[[Request], str | None] | None = None
     """The id of the measure its (well-formed) arguments name, if they name one: `handle()`
     finds it, reports it missing with the closest ids, and for `Who.MEMBER` authorizes."""
+    writes: bool = False
+    """It records or withdraws an update: refused on a retired measure, before who may act
+    is asked (the owner is not told "not yours")."""
     finds_measure: bool = True
     """False where the command finds the measure itself (the form opens without one)."""
     needs_forms: bool = False

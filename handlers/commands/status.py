@@ -88,6 +88,7 @@ COMMAND = Command(
     hint="hint.status",
     who=Who.MEMBER,
     check=check,
+    writes=True,
     measure=first_word,
     run=run,
 )

@@ -9,6 +9,7 @@ from handlers.commands.registry import Command, Request, first_word
 from handlers.formatting import clip
 from handlers.replies import Paragraph, Reply, error
 from handlers.state.reply import state_reply
+from handlers.state.retired import retired_refusal
 from handlers.state.store import author_ref
 from storage import crud
 from storage.models import Measure
@@ -41,8 +42,10 @@ def run(request: Request) -> Reply:
         if measure:
             return error(t("undo.nothing_measure", id=measure.code), example)
         return error(t("undo.nothing"), example)
-    crud.withdraw(session, update=update, by=author_ref(session, actor), at=now)
     measure = session.get_one(Measure, update.measure_id)
+    if measure.retired_at is not None:  # `undo` alone, whose latest update was to a retired one
+        return retired_refusal(session, measure, ctx)
+    crud.withdraw(session, update=update, by=author_ref(session, actor), at=now)
     done = t(
         "undo.done",
         time=fmt.moment(ctx.language, update.created_at, ctx.timezone),
@@ -60,6 +63,7 @@ COMMAND = Command(
     example="example.undo",
     menu="teams.command.undo",
     check=check,
+    writes=True,
     measure=first_word,
     run=run,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -10,9 +10,11 @@ from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
+from handlers.state.retired import retired_text
 from handlers.state.store import Stored
 from handlers.vocabulary import Status
-from storage import crud
+from storage import crud, plan
+from storage.crud import Roles
 from storage.dates import last_day
 from storage.models import Measure, Theme
 
@@ -24,10 +26,18 @@ def state_reply(
     *,
     intro: str | None = None,
     full: bool = False,
+    at: datetime | None = None,
+    roles: Roles | None = None,
 ) -> Reply:
-    """A measure's current state; `full` adds what the programme says about it."""
+    """A measure's current state; `full` adds what the programme says about it. With `at`,
+    the state as of then: `measure` and `roles` are then as the plan stood (as_of.py)."""
     t, lang = ctx.t, ctx.language
-    current, author_name = crud.current_with_author(session, measure_id=measure.id)
+    if at is None:
+        current, author_name = crud.current_with_author(session, measure_id=measure.id)
+        today = local_today(ctx)
+    else:
+        current = crud.current_updates(session, measure_ids=[measure.id], at=at).get(measure.id)
+        author_name, today = None, at.astimezone(ctx.timezone).date()
     status = status_of(current)
     pairs: list[tuple[str, str]] = [
         (t("field.status"), f"{status.mark} {t(f'status.{status.code}')}"),
@@ -42,14 +52,17 @@ def state_reply(
     else:
         pairs.append((t("field.updated"), t("show.no_updates")))
     if full:
-        who, plan = _programme_fields(session, measure, ctx)
-        pairs = who + pairs + plan
+        who, schedule = _programme_fields(session, measure, roles, ctx)
+        pairs = who + pairs + schedule
     blocks: list[Block] = [Paragraph(intro)] if intro else []
     blocks.append(Heading(f"{status.mark} {measure.code} {measure.title}"))
     if full and measure.description:
         blocks.append(Paragraph(measure.description))
     blocks.append(Fields(tuple(pairs)))
-    if is_overdue(measure, status, local_today(ctx)):
+    if measure.retired_at is not None:  # it left the programme: neither late nor stale
+        blocks.append(Paragraph(t("flag.retired", retired=retired_text(session, measure, ctx))))
+        return Reply(tuple(blocks))
+    if is_overdue(measure, status, today):
         blocks.append(Paragraph(t("flag.overdue", due=fmt.when(lang, measure.due))))
     if full and current is None:
         blocks.append(Paragraph(t("flag.never_updated")))
@@ -69,19 +82,24 @@ def recorded_reply(session: Session, stored: Stored, ctx: Context) -> Reply:
 
 
 def _programme_fields(
-    session: Session, measure: Measure, ctx: Context
+    session: Session, measure: Measure, roles: Roles | None, ctx: Context
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """What the programme says: who answers for the measure, and its plan."""
+    """What the programme says: who answers for the measure, and its plan (the original due
+    date beside a moved one)."""
     t, lang = ctx.t, ctx.language
     theme = session.get_one(Theme, measure.theme_id)
-    roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
+    roles = roles or crud.roles_of(session, measure_ids=[measure.id])[measure.id]
     head = [
         (t("field.theme"), f"{theme.code} {theme.name}"),
         (t("field.owner"), person_label(roles.owner)),
         (t("field.deputies"), ", ".join(person_label(d) for d in roles.deputies)),
         (t("field.unit"), measure.unit or ""),
     ]
-    tail = [(t("field.schedule"), fmt.schedule(lang, measure.start, measure.due))]
+    schedule = fmt.schedule(lang, measure.start, measure.due)
+    original = plan.original_due(session, measure_id=measure.id)
+    if original and measure.due and original != measure.due:
+        schedule = t("show.due_moved", schedule=schedule, original=fmt.when(lang, original))
+    tail = [(t("field.schedule"), schedule)]
     if measure.indicator:
         text = t(
             "show.indicator",
