@@ -74,7 +74,7 @@ def strip_prefix(text: str) -> str:
 
 
 OPTION_WORDS: dict[str, tuple[str, ...]] = {
-    "as_of": ("--as-of", "--ajankohta"),
+    "as_of": ("--as-of", "--ajankohta", "--per"),
     "period": ("--period", "--kausi"),
 }
 """Options of `show` and `list`, by name: any language's word works everywhere."""
