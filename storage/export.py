@@ -350,24 +350,7 @@ def _measures_as_of(
         return now
     found: dict[int, tuple[Measure, tuple[str | None, list[str]]]] = {}
     for measure_id, p in plan.latest_measure_plans(session, at=at).items():
-        then = Measure(
-            id=measure_id,
-            code=p.code,
-            code_key=p.code.lower(),
-            theme_id=p.theme_id,
-            title=p.title,
-            description=p.description,
-            unit=p.unit,
-            start=p.start,
-            due=p.due,
-            budget_eur=p.budget_eur,
-            indicator=p.indicator,
-            baseline=p.baseline,
-            target=p.target,
-            added_at=rows[measure_id].added_at,
-            retired_at=p.created_at if p.retired else None,
-            retired_revision_id=p.revision_id if p.retired else None,
-        )
+        then = plan.as_measure(p, added_at=rows[measure_id].added_at)
         owner = people[p.owner_id] if p.owner_id is not None else None
         found[measure_id] = (then, (owner, [people[d] for d in plan.deputy_ids(p.deputy_ids)]))
     return found

@@ -306,6 +306,30 @@ def original_due(session: Session, *, measure_id: int) -> str | None:
     ).first()
 
 
+def as_measure(row: MeasurePlan, *, added_at: datetime | None = None) -> Measure:
+    """The measure as this plan row has it: a row never added to the session."""
+    measure = Measure(
+        id=row.measure_id,
+        code=row.code,
+        code_key=row.code.lower(),
+        theme_id=row.theme_id,
+        title=row.title,
+        description=row.description,
+        unit=row.unit,
+        start=row.start,
+        due=row.due,
+        budget_eur=row.budget_eur,
+        indicator=row.indicator,
+        baseline=row.baseline,
+        target=row.target,
+        retired_at=row.created_at if row.retired else None,
+        retired_revision_id=row.revision_id if row.retired else None,
+    )
+    if added_at is not None:
+        measure.added_at = added_at
+    return measure
+
+
 def retire(measure_or_theme: Measure | Theme, *, revision: Revision) -> None:
     """Retired by `revision`: it leaves lists and counts, keeps its history."""
     measure_or_theme.retired_at = revision.created_at

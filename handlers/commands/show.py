@@ -39,7 +39,7 @@ def run(request: Request) -> Reply:
         return Reply((Paragraph(ctx.t("asof.not_yet", id=measure.code, date=moment.text(ctx))),))
     return state_reply(
         session,
-        as_of.as_measure(row),
+        plan.as_measure(row),
         ctx,
         intro=ctx.t("asof.intro", date=moment.text(ctx)),
         full=True,

@@ -62,27 +62,6 @@ def moment(session: Session, text: str, ctx: Context, example: str) -> Moment | 
     return Moment(at, day)
 
 
-def as_measure(row: MeasurePlan) -> Measure:
-    """The measure as this plan row has it: a row never added to the session."""
-    return Measure(
-        id=row.measure_id,
-        code=row.code,
-        code_key=row.code.lower(),
-        theme_id=row.theme_id,
-        title=row.title,
-        description=row.description,
-        unit=row.unit,
-        start=row.start,
-        due=row.due,
-        budget_eur=row.budget_eur,
-        indicator=row.indicator,
-        baseline=row.baseline,
-        target=row.target,
-        retired_at=row.created_at if row.retired else None,
-        retired_revision_id=row.revision_id if row.retired else None,
-    )
-
-
 def roles_then(session: Session, row: MeasurePlan) -> Roles:
     """Who answered for the measure under this plan."""
     owner = session.get(Person, row.owner_id) if row.owner_id is not None else None
@@ -93,4 +72,4 @@ def roles_then(session: Session, row: MeasurePlan) -> Roles:
 def in_force(session: Session, at: datetime) -> list[tuple[Measure, Roles]]:
     """The measures in force at `at`, as they stood then, with who answered for them."""
     rows = plan.latest_measure_plans(session, at=at).values()
-    return [(as_measure(row), roles_then(session, row)) for row in rows if not row.retired]
+    return [(plan.as_measure(row), roles_then(session, row)) for row in rows if not row.retired]

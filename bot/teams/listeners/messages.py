@@ -28,9 +28,7 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         ctx = await bot.ctx_for(actor)
         a = context.activity
         key = f"teams:message:{a.conversation.id}:{a.id}" if a.id else None
-        result = await asyncio.to_thread(
-            bot.metrics.handle, text, actor, ctx, idempotency_key=key
-        )
+        result = await asyncio.to_thread(bot.metrics.handle, text, actor, ctx, idempotency_key=key)
         match result:
             case OpenForm(measure=measure):
                 await bot.reply(context, form_button(ctx.t, measure))
