@@ -282,9 +282,7 @@ def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
     semicolons and a byte-order mark, as Excel in a Finnish locale opens a file directly."""
     doc = build_export(session, history=history)
     out = io.StringIO()
-    if excel:
-        out.write("\ufeff")
-    writer = _SafeWriter(csv.writer(out, delimiter=";" if excel else ",", lineterminator="\n"))
+    writer = csv_writer(out, excel=excel)
     if history:
         writer.writerow(CSV_HISTORY_COLUMNS)
         for m in doc.measures:
@@ -305,6 +303,13 @@ def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
              c.author if c else "", c.note if c else ""]
         )  # fmt: skip
     return out.getvalue()
+
+
+def csv_writer(out: io.StringIO, *, excel: bool = False) -> _SafeWriter:
+    """A CSV writer safe for spreadsheets; `excel` as in `export_csv`."""
+    if excel:
+        out.write("\ufeff")
+    return _SafeWriter(csv.writer(out, delimiter=";" if excel else ",", lineterminator="\n"))
 
 
 class _Writer(Protocol):

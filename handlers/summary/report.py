@@ -10,6 +10,7 @@ from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
 from handlers.summary.build import Row, Summary, ThemeSection
+from handlers.summary.revised import revised_mention, revised_part
 from handlers.vocabulary import STATUSES
 
 
@@ -25,7 +26,11 @@ def title(summary: Summary, ctx: Context) -> str:
 
 
 def summary_parts(summary: Summary, ctx: Context) -> list[Reply]:
-    return [_main(summary, ctx)] + [_theme(section, ctx) for section in summary.themes]
+    return (
+        [_main(summary, ctx)]
+        + revised_part(summary.revised, ctx)
+        + [_theme(section, ctx) for section in summary.themes]
+    )
 
 
 def _main(summary: Summary, ctx: Context) -> Reply:
@@ -50,6 +55,7 @@ def _main(summary: Summary, ctx: Context) -> Reply:
         ),
         Chart(_chart_alt(summary, ctx)),
     ]
+    blocks += revised_mention(summary.revised, ctx)
     blocks += _changes(summary, ctx)
     blocks += _attention(summary, ctx)
     blocks.append(Hint(t("summary.thread_hint")))
