@@ -198,7 +198,7 @@ def build_summary(
             for t in themes
         ),
         changes=changes,
-        revised=revised_since(session, after=baseline_at, until=plan_at),
+        revised=revised_since(session, after=baseline_at, until=plan_at, then=planned.plans),
         details=details,
     )
 
@@ -252,6 +252,8 @@ class _Planned:
     measures: list[tuple[_Measure, crud.Roles]]
     themes: list[_Theme]
     theme_codes: dict[int, str]
+    plans: dict[int, MeasurePlan] | None = None
+    """The plan rows read (as of a moment), retired ones included."""
 
 
 def _plan(session: Session, at: datetime | None) -> _Planned:
@@ -272,8 +274,9 @@ def _plan(session: Session, at: datetime | None) -> _Planned:
     revision = plan.revision_as_of(session, at=at)
     programme = session.get(Programme, 1)
     theme_plans = plan.latest_theme_plans(session, at=at)
+    plans = plan.latest_measure_plans(session, at=at)
     measure_plans = sorted(
-        (p for p in plan.latest_measure_plans(session, at=at).values() if not p.retired),
+        (p for p in plans.values() if not p.retired),
         key=lambda p: key(p.code),
     )
     people_ids = {i for p in measure_plans for i in (p.owner_id, *plan.deputy_ids(p.deputy_ids))}
@@ -295,6 +298,7 @@ def _plan(session: Session, at: datetime | None) -> _Planned:
             key=lambda t: key(t.code),
         ),
         {i: t.code for i, t in theme_plans.items()},
+        plans,
     )
 
 

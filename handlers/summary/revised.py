@@ -54,11 +54,16 @@ class Revised:
 
 
 def revised_since(
-    session: Session, *, after: datetime | None, until: datetime | None
+    session: Session,
+    *,
+    after: datetime | None,
+    until: datetime | None,
+    then: dict[int, MeasurePlan] | None = None,
 ) -> Revised | None:
     """The net change of the revisions in (after, until] (`after` None: since the import;
     `until` None: up to now); None if no revision landed then. The import that made the
-    programme is never a revision of it: the first summary compares with the state at import."""
+    programme is never a revision of it: the first summary compares with the state at import.
+    `then`: the plans at `until`, if the caller has read them already."""
     first = session.exec(
         select(Revision).order_by(col(Revision.created_at), col(Revision.id)).limit(1)
     ).first()
@@ -69,7 +74,8 @@ def revised_since(
     if not landed:
         return None
     before = plan.latest_measure_plans(session, at=start)
-    then = plan.latest_measure_plans(session, at=until)
+    if then is None:
+        then = plan.latest_measure_plans(session, at=until)
     added: list[Measured] = []
     retired: list[Measured] = []
     moved: list[Moved] = []
