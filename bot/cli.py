@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlmodel import Session
 
 import storage
 from bot import console, logs, platforms
@@ -113,8 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.set_defaults(run=_restore)
 
-    p = sub.add_parser("summary", help="the leadership summary: preview it, or post it")
-    p.add_argument("action", choices=("preview", "post"))
+    p = sub.add_parser(
+        "summary", help="the leadership summary: preview it, post it, or show a posted one"
+    )
+    p.add_argument("action", choices=("preview", "post", "show"))
+    p.add_argument("name", nargs="?", help="show: the posted summary, e.g. 2026-H1")
+    p.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="preview: as the data stood at the end of that day"
+    )
     p.add_argument(
         "--format", choices=("text", "markdown", "html", "csv"), default="text",
         help="preview's format (html: the print-ready document for the city board)",
@@ -272,6 +279,9 @@ def _restore(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
 def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     from handlers.summary import post as summary_post
 
+    if (args.as_of and args.action != "preview") or (args.name and args.action != "show"):
+        print(t("summary.cli_usage"), file=sys.stderr)
+        return 2
     engine = _engine(settings)
     ctx = _context(engine, settings)
     if args.action == "post":
@@ -288,8 +298,12 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             failed = failed or outcome.state == "failed"
         return 1 if failed else 0
     with session_scope(engine) as session:
-        summary, parts = summary_post.preview(session, ctx)
-    text = neutralise(_summary_document(args.format, summary, parts, ctx, engine))  # notes inert
+        shown = _past_summary(args, session, ctx)
+        if isinstance(shown, str):
+            print(shown, file=sys.stderr)
+            return 1
+        summary, parts = shown or summary_post.preview(session, ctx)
+    text = neutralise(_summary_document(args.format, summary, parts, ctx))  # notes inert
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:
@@ -297,9 +311,37 @@ def _summary(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     return 0
 
 
-def _summary_document(
-    fmt: str, summary: Summary, parts: list[Reply], ctx: Context, engine: Engine
-) -> str:
+def _past_summary(
+    args: argparse.Namespace, session: Session, ctx: Context
+) -> tuple[Summary, list[Reply]] | str | None:
+    """`show NAME` or `preview --as-of DAY`: the summary then, or why not; None for now."""
+    from datetime import date
+
+    from handlers.summary.post import AsOfRefused, posted_summary, preview_as_of, run_name
+
+    if args.action == "show":
+        runs = summary_runs.posted_runs(session)
+        posted = dict.fromkeys(run_name(r, ctx) for r in runs)
+        names = ", ".join(posted) or ctx.t("summary.show_none")
+        if not args.name:
+            return ctx.t("summary.show_period", periods=names)
+        found = [r for r in runs if r.period.lower() == args.name.strip().lower()]
+        if not found:
+            return ctx.t("summary.show_unknown", period=args.name, periods=names)
+        return posted_summary(session, ctx, max(found, key=lambda r: (r.attempt, -r.id)))
+    if args.as_of is None:
+        return None
+    try:
+        day = date.fromisoformat(args.as_of.strip())
+    except ValueError:
+        return ctx.t("summary.as_of_bad", value=args.as_of)
+    try:
+        return preview_as_of(session, ctx, day)
+    except AsOfRefused as refused:
+        return ctx.t(refused.key, **refused.values)
+
+
+def _summary_document(fmt: str, summary: Summary, parts: list[Reply], ctx: Context) -> str:
     from handlers.summary.chart import status_chart
     from handlers.summary.document import render_html, render_markdown
     from handlers.summary.report import title
@@ -310,8 +352,9 @@ def _summary_document(
         png = status_chart(summary, ctx)
         return render_html(parts, title=title(summary, ctx), language=ctx.language, chart_png=png)
     if fmt == "csv":
-        with session_scope(engine) as session:
-            return export_csv(session, history=False)
+        from handlers.summary.measures_csv import render_csv
+
+        return render_csv(summary)
     return "\n\n".join(render_text(part) for part in parts) + "\n"
 
 

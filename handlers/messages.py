@@ -298,6 +298,66 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Esimerkki: {p}yhteenveto esikatselu tai {p}yhteenveto julkaise",
         "en": "Example: {p}summary preview or {p}summary post",
     },
+    # --- the summary: the programme revised, and past summaries (issue 11) ---
+    "summary.revised": {
+        "fi": "Ohjelmaa tarkistettu ({labels})",
+        "en": "Programme revised ({labels})",
+    },
+    "summary.revised_mention": {
+        "fi": "Ohjelmaa tarkistettu ({labels}): lisätty {added}, poistettu {retired}, "
+        "määräaika siirtynyt {moved}, vastuuhenkilö vaihtunut {owners}.",
+        "en": "Programme revised ({labels}): {added} added, {retired} retired, {moved} due "
+        "dates moved, {owners} owners changed.",
+    },
+    "summary.revised_added": {"fi": "Lisätyt ({count})", "en": "Added ({count})"},
+    "summary.revised_retired": {
+        "fi": "Poistetut ohjelmasta ({count})",
+        "en": "Retired ({count})",
+    },
+    "summary.revised_moved": {
+        "fi": "Määräaika siirtynyt ({count})",
+        "en": "Due date moved ({count})",
+    },
+    "summary.revised_owners": {
+        "fi": "Vastuuhenkilö vaihtunut ({count})",
+        "en": "Owner changed ({count})",
+    },
+    "summary.revised_none": {
+        "fi": "Tarkistus ei lisännyt eikä poistanut toimenpiteitä, siirtänyt määräaikoja eikä "
+        "vaihtanut vastuuhenkilöitä.",
+        "en": "The revision added and retired no measure, moved no due date and changed no owner.",
+    },
+    "summary.as_of_bad": {
+        "fi": "--as-of on päivä muodossa VVVV-KK-PP, esim. 2026-05-20 (annettu: {value}).",
+        "en": "--as-of takes a day as YYYY-MM-DD, e.g. 2026-05-20 (given: {value}).",
+    },
+    "summary.as_of_before": {
+        "fi": "Ohjelmaa ei vielä ollut {date}: se tuotiin ensimmäisen kerran {first}.",
+        "en": "The programme did not exist yet on {date}: it was first imported on {first}.",
+    },
+    "summary.as_of_none": {
+        "fi": "Ohjelmaa ei ole vielä tuotu: katsausta ei ole mistään päivästä.",
+        "en": "No programme has been imported yet: there is no summary of any day.",
+    },
+    "summary.as_of_future": {
+        "fi": "{date} on tulevaisuudessa: tilanne tiedetään vain tähän päivään ({today}) asti.",
+        "en": "{date} is in the future: the state is known only up to today ({today}).",
+    },
+    "summary.show_period": {
+        "fi": "Anna katsaus, esim. digibot summary show 2026-H1. Julkaistut: {periods}",
+        "en": "Name the summary, e.g. digibot summary show 2026-H1. Posted: {periods}",
+    },
+    "summary.show_unknown": {
+        "fi": "Katsausta {period} ei ole julkaistu. Julkaistut: {periods}",
+        "en": "No summary {period} has been posted. Posted: {periods}",
+    },
+    "summary.show_none": {"fi": "ei yhtään", "en": "none"},
+    "summary.cli_usage": {
+        "fi": "Käyttö: digibot summary preview [--as-of VVVV-KK-PP] | post [--force] | "
+        "show KATSAUS (esim. 2026-H1)",
+        "en": "Usage: digibot summary preview [--as-of YYYY-MM-DD] | post [--force] | "
+        "show SUMMARY (e.g. 2026-H1)",
+    },
     "summary.posting": {
         "fi": "Julkaisen katsausta johtoryhmän kanavalle…",
         "en": "Posting the summary to the leadership channel…",

@@ -64,6 +64,13 @@ def find_person(session: Session, *, ref: str) -> Person | None:
     return session.exec(select(Person).where(Person.ref == normalize_ref(ref))).first()
 
 
+def people_by_id(session: Session, *, ids: Iterable[int | None]) -> dict[int, Person]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted)))}
+
+
 def person_among(session: Session, *, refs: Iterable[str]) -> Person | None:
     """The person the programme names by one of these refs (one user's ids and e-mail)."""
     refs = {normalize_ref(r) for r in refs if r}

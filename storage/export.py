@@ -461,9 +461,7 @@ def export_csv(
     `at`: as they stood then."""
     doc = build_export(session, history=history, at=at)
     out = io.StringIO()
-    if excel:
-        out.write("\ufeff")
-    writer = _SafeWriter(csv.writer(out, delimiter=";" if excel else ",", lineterminator="\n"))
+    writer = csv_writer(out, excel=excel)
     if history:
         writer.writerow(CSV_HISTORY_COLUMNS)
         for m in doc.measures:
@@ -484,6 +482,13 @@ def export_csv(
              c.author if c else "", c.note if c else "", _cell(m.retired_at)]
         )  # fmt: skip
     return out.getvalue()
+
+
+def csv_writer(out: io.StringIO, *, excel: bool = False) -> _SafeWriter:
+    """A CSV writer safe for spreadsheets; `excel` as in `export_csv`."""
+    if excel:
+        out.write("\ufeff")
+    return _SafeWriter(csv.writer(out, delimiter=";" if excel else ",", lineterminator="\n"))
 
 
 class _Writer(Protocol):

@@ -26,18 +26,33 @@ def max_update_id(session: Session) -> int:
     return session.exec(select(func.max(StatusUpdate.id))).one() or 0
 
 
-def last_posted(session: Session, *, excluding: str | None = None) -> SummaryRun | None:
+def last_posted(
+    session: Session, *, excluding: str | None = None, until: datetime | None = None
+) -> SummaryRun | None:
     """The latest posted summary, scheduled or extra (not a repost): what leadership saw
     last. `excluding` leaves out a summary by name, to compare a summary with the one
-    before it."""
+    before it; `until`: posted by then."""
     query = select(SummaryRun).where(
         col(SummaryRun.posted_at).is_not(None), SummaryRun.attempt == 0
     )
+    if until is not None:
+        query = query.where(col(SummaryRun.posted_at) <= until)
     if excluding:
         query = query.where(SummaryRun.period != excluding)
     return session.exec(
         query.order_by(col(SummaryRun.cutoff_update_id).desc(), col(SummaryRun.id).desc())
     ).first()
+
+
+def posted_runs(session: Session) -> list[SummaryRun]:
+    """Every posted summary, reposts included, oldest first."""
+    return list(
+        session.exec(
+            select(SummaryRun)
+            .where(col(SummaryRun.posted_at).is_not(None))
+            .order_by(col(SummaryRun.posted_at), col(SummaryRun.id))
+        )
+    )
 
 
 def posted_for(session: Session, *, period: str) -> bool:

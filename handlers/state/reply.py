@@ -16,7 +16,7 @@ from handlers.vocabulary import Status
 from storage import crud, plan
 from storage.crud import Roles
 from storage.dates import last_day
-from storage.models import Measure, Theme
+from storage.models import Measure, MeasurePlan, Theme
 
 
 def state_reply(
@@ -113,7 +113,7 @@ def _programme_fields(
     return [pair for pair in head if pair[1]], tail
 
 
-def is_overdue(measure: Measure, status: Status, today: date) -> bool:
+def is_overdue(measure: Measure | MeasurePlan, status: Status, today: date) -> bool:
     if not measure.due or status.code in ("done", "postponed"):
         return False
     return last_day(measure.due) < today

@@ -1,12 +1,14 @@
 """The leadership summary as data: the same data gives the same summary, whatever renders it.
 
 The state shown is the state at the run's cutoff (the newest update when the run was
-claimed), compared with the state at the previous summary's cutoff (or at import)."""
+claimed), compared with the state at the previous summary's cutoff (or at import). A past
+summary reads the plan as it stood then (`plan_at`: plan rows, storage/plan.py) and the
+statuses as they stood then (the run's cutoff, or `at` for any moment)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session
@@ -14,10 +16,11 @@ from sqlmodel import Session
 from handlers.context import Context
 from handlers.state.labels import person_label, status_of
 from handlers.state.reply import is_overdue, local_today
+from handlers.summary.revised import Revised, revised_since
 from handlers.vocabulary import STATUSES, Status
-from storage import crud
+from storage import crud, plan
 from storage.dates import first_day, last_day
-from storage.models import Person, Programme, StatusUpdate
+from storage.models import Measure, MeasurePlan, Person, Programme, StatusUpdate, Theme, ThemePlan
 
 BEHIND_POINTS = 25
 """On track, yet progress this many points behind the time elapsed: behind schedule."""
@@ -50,6 +53,22 @@ class ThemeSection:
 
 
 @dataclass(frozen=True)
+class Detail:
+    """A measure's plan fields and its update's author beyond what the summary shows: the
+    summary's CSV of the measures."""
+
+    owner_ref: str | None
+    deputies: tuple[str, ...]
+    unit: str | None
+    start: str | None
+    budget_eur: int | None
+    indicator: str | None
+    baseline: str | None
+    target: str | None
+    updated_by: str
+
+
+@dataclass(frozen=True)
 class Change:
     row: Row
     before: Status
@@ -65,6 +84,10 @@ class Summary:
     rows: tuple[Row, ...]
     themes: tuple[ThemeSection, ...]
     changes: tuple[Change, ...]
+    revised: Revised | None = None
+    """What revisions of the programme since the last summary changed (None: none landed)."""
+    details: dict[str, Detail] = field(default_factory=dict, compare=False, repr=False)
+    """Each row's `Detail`, by its code."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -99,35 +122,39 @@ def build_summary(
     ctx: Context,
     *,
     period: str,
-    cutoff: int,
+    cutoff: int | None,
     baseline: int | None,
     as_of: date | None = None,
     cutoff_at: datetime | None = None,
     baseline_at: datetime | None = None,
+    at: datetime | None = None,
+    plan_at: datetime | None = None,
 ) -> Summary:
     """The programme as it stood at `cutoff` (an update id, and the moment after which a
-    withdrawal no longer changes what was shown), compared with the previous summary."""
+    withdrawal no longer changes what was shown), compared with the previous summary.
+    `at` instead: the statuses as they stood at that moment (`cutoff` None). `plan_at`: the
+    plan as it stood then (None: the plan in force)."""
     today = as_of or local_today(ctx)
-    programme = session.get(Programme, 1)
-    themes = sorted(crud.themes(session), key=lambda t: crud.natural_key(t.code))
-    measures = sorted(crud.measures(session), key=lambda m: crud.natural_key(m.code))
-    ids = [m.id for m in measures]
-    now_state = crud.current_updates(session, measure_ids=ids, up_to=cutoff, seen_at=cutoff_at)
+    planned = _plan(session, plan_at)
+    measures, themes, theme_codes = planned.measures, planned.themes, planned.theme_codes
+    ids = [m.id for m, _ in measures]
+    now_state = crud.current_updates(
+        session, measure_ids=ids, up_to=cutoff, seen_at=cutoff_at, at=at
+    )
     before = crud.current_updates(
         session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
     )
-    roles = crud.roles_of(session, measure_ids=ids)
-    theme_codes = {t.id: t.code for t in themes}
     rows: dict[int, Row] = {}
-    for m in measures:
+    details: dict[str, Detail] = {}
+    for m, roles in measures:
         update = now_state.get(m.id)
         status = status_of(update)
-        overdue = is_overdue(m, status, today)
+        overdue = is_overdue(m.plan, status, today)
         rows[m.id] = Row(
             code=m.code,
             title=m.title,
             theme=theme_codes[m.theme_id],
-            owner=_owner(roles[m.id].owner),
+            owner=_owner(roles.owner),
             status=status,
             progress=update.progress if update else None,
             updated_at=update.created_at if update else None,
@@ -137,13 +164,24 @@ def build_summary(
             stale=update is None or update.id <= (baseline or 0),
             behind=not overdue and _behind(status, update, m.start, m.due, today),
         )
+        details[m.code] = Detail(
+            owner_ref=roles.owner.ref if roles.owner else None,
+            deputies=tuple(d.ref for d in roles.deputies),
+            unit=m.plan.unit,
+            start=m.start,
+            budget_eur=m.plan.budget_eur,
+            indicator=m.plan.indicator,
+            baseline=m.plan.baseline,
+            target=m.plan.target,
+            updated_by=update.author if update else "",
+        )
     changes = tuple(
         Change(rows[m.id], status_of(before.get(m.id)))
-        for m in measures
+        for m, _ in measures
         if status_of(before.get(m.id)) != rows[m.id].status
     )
     return Summary(
-        programme=programme.name if programme else ctx.t("summary.default_programme"),
+        programme=planned.programme or ctx.t("summary.default_programme"),
         period=period,
         today=today,
         first=baseline is None,
@@ -155,11 +193,112 @@ def build_summary(
                 t.baseline,
                 t.current,
                 t.target,
-                tuple(rows[m.id] for m in measures if m.theme_id == t.id),
+                tuple(rows[m.id] for m, _ in measures if m.theme_id == t.id),
             )
             for t in themes
         ),
         changes=changes,
+        revised=revised_since(session, after=baseline_at, until=plan_at, then=planned.plans),
+        details=details,
+    )
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """A measure's plan as the summary reads it: from its row (the plan in force) or its
+    plan row (the plan as it stood)."""
+
+    id: int
+    plan: Measure | MeasurePlan
+
+    @property
+    def code(self) -> str:
+        return self.plan.code
+
+    @property
+    def title(self) -> str:
+        return self.plan.title
+
+    @property
+    def theme_id(self) -> int:
+        return self.plan.theme_id
+
+    @property
+    def start(self) -> str | None:
+        return self.plan.start
+
+    @property
+    def due(self) -> str | None:
+        return self.plan.due
+
+
+@dataclass(frozen=True)
+class _Theme:
+    id: int
+    code: str
+    name: str
+    baseline: float | None
+    current: float | None
+    target: float | None
+
+    @classmethod
+    def of(cls, theme_id: int, t: Theme | ThemePlan) -> _Theme:
+        return cls(theme_id, t.code, t.name, t.baseline, t.current, t.target)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    programme: str | None
+    measures: list[tuple[_Measure, crud.Roles]]
+    themes: list[_Theme]
+    theme_codes: dict[int, str]
+    plans: dict[int, MeasurePlan] | None = None
+    """The plan rows read (as of a moment), retired ones included."""
+
+
+def _plan(session: Session, at: datetime | None) -> _Planned:
+    """The programme's plan: in force (`at` None), or as it stood at `at` (measures and
+    themes retired then are out; a retired theme's code still names its measures)."""
+    key = crud.natural_key
+    if at is None:
+        programme = session.get(Programme, 1)
+        rows = sorted(crud.measures(session), key=lambda m: key(m.code))
+        roles = crud.roles_of(session, measure_ids=[m.id for m in rows])
+        themes = [_Theme.of(t.id, t) for t in crud.themes(session)]
+        return _Planned(
+            programme.name if programme else None,
+            [(_Measure(m.id, m), roles[m.id]) for m in rows],
+            sorted(themes, key=lambda t: key(t.code)),
+            {t.id: t.code for t in crud.themes(session, retired=True)},
+        )
+    revision = plan.revision_as_of(session, at=at)
+    programme = session.get(Programme, 1)
+    theme_plans = plan.latest_theme_plans(session, at=at)
+    plans = plan.latest_measure_plans(session, at=at)
+    measure_plans = sorted(
+        (p for p in plans.values() if not p.retired),
+        key=lambda p: key(p.code),
+    )
+    people_ids = {i for p in measure_plans for i in (p.owner_id, *plan.deputy_ids(p.deputy_ids))}
+    people = crud.people_by_id(session, ids=people_ids)
+    return _Planned(
+        (revision.programme_name if revision else "") or (programme.name if programme else None),
+        [
+            (
+                _Measure(p.measure_id, p),
+                crud.Roles(
+                    people.get(p.owner_id) if p.owner_id is not None else None,
+                    tuple(people[i] for i in plan.deputy_ids(p.deputy_ids) if i in people),
+                ),
+            )
+            for p in measure_plans
+        ],
+        sorted(
+            (_Theme.of(i, t) for i, t in theme_plans.items() if not t.retired),
+            key=lambda t: key(t.code),
+        ),
+        {i: t.code for i, t in theme_plans.items()},
+        plans,
     )
 
 

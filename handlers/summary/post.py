@@ -11,7 +11,7 @@ import socket
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from functools import wraps
 from typing import Any, Literal, Protocol
 
@@ -27,7 +27,7 @@ from handlers.state.reply import local_today
 from handlers.summary.build import Summary, build_summary
 from handlers.summary.chart import status_chart
 from handlers.summary.report import summary_parts, title
-from storage import summary_runs
+from storage import plan, summary_runs
 from storage.models import SummaryRun
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,65 @@ def preview(session: Session, ctx: Context) -> tuple[Summary, list[Reply]]:
     baseline = summary_runs.last_posted(session, excluding=key.name)
     summary = build_summary(
         session, ctx, period=key.half_year, cutoff=summary_runs.max_update_id(session),
+        baseline=baseline.cutoff_update_id if baseline else None,
+        baseline_at=baseline.cutoff_at if baseline else None,
+    )  # fmt: skip
+    return summary, summary_parts(summary, ctx)
+
+
+def posted_summary(session: Session, ctx: Context, run: SummaryRun) -> tuple[Summary, list[Reply]]:
+    """A run's summary as it was posted, however much has happened since: its stored
+    cutoff, baseline and day, and the plan as it stood at its cutoff. Only the wording and
+    the language are today's."""
+    summary = build_summary(
+        session, ctx, period=half_year(run.period), cutoff=run.cutoff_update_id,
+        baseline=run.baseline_update_id, as_of=date.fromisoformat(run.as_of),
+        cutoff_at=run.cutoff_at, baseline_at=run.baseline_at,
+        plan_at=_plan_at(session, run.cutoff_at),
+    )  # fmt: skip
+    return summary, summary_parts(summary, ctx)
+
+
+def _plan_at(session: Session, moment: datetime) -> datetime | None:
+    """The plan as it stood at `moment`; the plan in force when no revision was recorded
+    by then (a database restored without plan history)."""
+    return moment if plan.revision_as_of(session, at=moment) is not None else None
+
+
+class AsOfRefused(ValueError):
+    """An --as-of day the data cannot answer for: the message key and its values."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def end_of_day(day: date, ctx: Context) -> datetime:
+    """The last moment of a local day, in UTC."""
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ctx.timezone)
+    return (midnight - timedelta(microseconds=1)).astimezone(UTC)
+
+
+def preview_as_of(session: Session, ctx: Context, day: date) -> tuple[Summary, list[Reply]]:
+    """The summary as the data stood at the end of the local `day`: the plan and the
+    statuses then, compared with the last summary posted before then (or the import)."""
+    lang = ctx.language
+    if day > local_today(ctx):
+        today = fmt.day(lang, local_today(ctx))
+        raise AsOfRefused("summary.as_of_future", date=fmt.day(lang, day), today=today)
+    moment = end_of_day(day, ctx)
+    if plan.revision_as_of(session, at=moment) is None:
+        first = plan.revisions(session)
+        if not first:
+            raise AsOfRefused("summary.as_of_none")
+        began = min(r.created_at for r in first).astimezone(ctx.timezone).date()
+        raise AsOfRefused(
+            "summary.as_of_before", date=fmt.day(lang, day), first=fmt.day(lang, began)
+        )
+    key = hand_post_key(moment, ctx.schedule, ctx.timezone)
+    baseline = summary_runs.last_posted(session, excluding=key.name, until=moment)
+    summary = build_summary(
+        session, ctx, period=key.half_year, cutoff=None, as_of=day, at=moment, plan_at=moment,
         baseline=baseline.cutoff_update_id if baseline else None,
         baseline_at=baseline.cutoff_at if baseline else None,
     )  # fmt: skip
@@ -167,12 +226,8 @@ def post(
 def _post_run(
     session: Session, ctx: Context, publisher: Publisher, run: SummaryRun, *, resumed: bool
 ) -> int:
-    summary = build_summary(
-        session, ctx, period=half_year(run.period), cutoff=run.cutoff_update_id,
-        baseline=run.baseline_update_id, as_of=date.fromisoformat(run.as_of),
-        cutoff_at=run.cutoff_at, baseline_at=run.baseline_at,
-    )  # fmt: skip
-    messages = [m for part in summary_parts(summary, ctx) for m in publisher.render(part)]
+    summary, parts = posted_summary(session, ctx, run)
+    messages = [m for part in parts for m in publisher.render(part)]
     done = summary_runs.posted_parts(session, run_id=run.id)  # "" where only begun
     main = done.get(0)
     resuming = resumed

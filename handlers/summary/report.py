@@ -15,6 +15,7 @@ from handlers.context import Context
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
 from handlers.summary import attention
 from handlers.summary.build import Change, Row, Summary, ThemeSection
+from handlers.summary.revised import revised_mention, revised_part
 from handlers.vocabulary import STATUSES, Status
 
 
@@ -41,13 +42,15 @@ Section = Callable[[Summary, Context], list[Block]]
 
 
 def summary_parts(summary: Summary, ctx: Context) -> list[Reply]:
-    """The main message (one phone screen), then the details, then one part a theme."""
+    """The main message (one phone screen), then the details, what the programme's
+    revisions changed, then one part a theme."""
     main = [block for section in EXECUTIVE for block in section(summary, ctx)]
     details = [block for section in DETAILS for block in section(summary, ctx)]
     listings = _listings(summary, ctx)
     return [
         Reply((*main, Hint(ctx.t("summary.thread_hint")))),
         Reply(tuple(details)),
+        *revised_part(summary.revised, ctx),
         *(_theme(section, ctx, listings) for section in summary.themes),
     ]
 
@@ -110,7 +113,11 @@ def _top_attention(summary: Summary, ctx: Context) -> list[Block]:
     return blocks
 
 
-EXECUTIVE: list[Section] = [_headline, _status_counts, _changed, _top_attention]
+def _revised(summary: Summary, ctx: Context) -> list[Block]:
+    return revised_mention(summary.revised, ctx)
+
+
+EXECUTIVE: list[Section] = [_headline, _status_counts, _changed, _revised, _top_attention]
 """The main message's sections, in order; a new kind of news is one more section here."""
 
 
