@@ -1154,6 +1154,18 @@ MESSAGES.update(
             "fi": "keskusteluviittaus ei ole JSON-olio",
             "en": "the conversation reference is not a JSON object",
         },
+        "restore.unknown_revision": {
+            "fi": "revisiota {value} ei ole revisioiden luettelossa",
+            "en": "revision {value} is not in the list of revisions",
+        },
+        "restore.unknown_period": {
+            "fi": "kautta ”{value}” ei ole kausien luettelossa",
+            "en": "the period “{value}” is not in the list of periods",
+        },
+        "restore.out_of_order": {
+            "fi": "suunnitelman muutokset eivät ole aikajärjestyksessä ({value})",
+            "en": "the plan changes are not in order of time ({value})",
+        },
     }
 )
 

@@ -29,24 +29,29 @@ from typing import (
 from pydantic import AwareDatetime, BaseModel, ConfigDict, create_model
 from sqlmodel import Session, SQLModel, col, select
 
-from storage import crud
+from storage import crud, plan
 from storage.models import (
     ConversationRef,
     Coordinator,
     Measure,
+    MeasurePlan,
+    Period,
     Person,
     Programme,
     Reminder,
+    Revision,
     StatusUpdate,
     SummaryPart,
     SummaryRun,
     Theme,
+    ThemePlan,
 )
 from storage.programme_io import MEASURE_FIELDS
 from storage.text import neutralise
 
-FORMAT_VERSION: Final = 2
-"""2 added update ids and the bot's state; files of version 1 still restore."""
+FORMAT_VERSION: Final = 3
+"""2 added update ids and the bot's state; 3 the programme in time: periods, revisions,
+plan history and retired measures and themes. Files of versions 1 and 2 still restore."""
 
 
 class _Strict(BaseModel):
@@ -131,14 +136,50 @@ if TYPE_CHECKING:
     RunOut = _Row
     ReminderOut = _Row
     ConversationOut = _Row
+    PeriodOut = _Row
+    RevisionOut = _Row
+    PlanOut = _Row
+    ThemePlanOut = _Row
 else:
+    RETIRED = {  # not in versions 1 and 2
+        "retired_at": (AwareDatetime | None, None),
+        "retired_revision_id": (int | None, None),
+    }
+    PeriodOut = row_model(Period, skip=("id",), defaults=False)
+    RevisionOut = row_model(
+        Revision, skip=("period_id",), first=("id",), defaults=False, period=(str, ...)
+    )
+    PlanOut = row_model(
+        MeasurePlan,
+        skip=("id", "measure_id", "theme_id", "owner_id", "deputy_ids"),
+        rename={"revision_id": "revision", "created_at": "time", "code": "id"},
+        first=("revision", "time", *MEASURE_FIELDS),
+        defaults=False,
+        theme=(str, ...),
+        owner=(str | None, ...),
+        deputies=(list[str], ...),
+    )
+    ThemePlanOut = row_model(
+        ThemePlan,
+        skip=("id", "theme_id"),
+        rename={"revision_id": "revision", "created_at": "time", "code": "id"},
+        first=("revision", "time", "id"),
+        defaults=False,
+    )
     # The programme's part: the file's names and order, as version 1 had them.
     ProgrammeOut = row_model(Programme, skip=("id",), defaults=False)
     PersonOut = row_model(Person, skip=("id",), rename={"ref": "id"}, defaults=False)
     CoordinatorOut = row_model(
         Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
     )
-    ThemeOut = row_model(Theme, skip=("id", "code_key"), rename={"code": "id"}, defaults=False)
+    ThemeOut = row_model(
+        Theme,
+        skip=("id", "code_key"),
+        rename={"code": "id"},
+        defaults=False,
+        plan=(list[ThemePlanOut] | None, None),
+        **RETIRED,
+    )
     UpdateOut = row_model(
         StatusUpdate,
         skip=("measure_id", "idempotency_key"),
@@ -157,7 +198,9 @@ else:
         owner=(str | None, ...),
         deputies=(list[str], ...),
         current=(CurrentOut | None, ...),
+        plan=(list[PlanOut] | None, None),
         updates=(list[UpdateOut] | None, None),
+        **RETIRED,
     )
     PartOut = row_model(SummaryPart, skip=("id", "run_id"))
     RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
@@ -167,9 +210,12 @@ BOT_STATE = ("summary_runs", "reminders", "conversations")
 
 
 class ExportDoc(_Strict):
-    digibot_export: Literal[1, 2] = FORMAT_VERSION
+    digibot_export: Literal[1, 2, 3] = FORMAT_VERSION
     history: bool
+    as_of: AwareDatetime | None = None
     programme: ProgrammeOut | None
+    periods: list[PeriodOut] | None = None
+    revisions: list[RevisionOut] | None = None
     people: list[PersonOut]
     coordinators: list[CoordinatorOut]
     themes: list[ThemeOut]
@@ -180,45 +226,180 @@ class ExportDoc(_Strict):
     conversations: list[ConversationOut] | None = None
 
 
-def build_export(session: Session, *, history: bool) -> ExportDoc:
-    programme = session.get(Programme, 1)
-    themes = {t.id: t for t in session.exec(select(Theme))}
-    people = sorted(session.exec(select(Person)), key=lambda p: p.ref)
-    measures = sorted(session.exec(select(Measure)), key=lambda m: crud.natural_key(m.code))
-    ids = [m.id for m in measures]
-    roles = crud.roles_of(session, measure_ids=ids)
-    current = crud.current_updates(session, measure_ids=ids)
-    updates: dict[int, list[StatusUpdate]] = {}
+def build_export(session: Session, *, history: bool, at: datetime | None = None) -> ExportDoc:
+    """The programme, its people and (with `history`) every update, plan change and the
+    bot's state; with `at`, all of it as it stood at that moment (only what existed then, as
+    it was then: append-only rows make that exact)."""
+    programme = _programme_out(session, at)
+    people = {p.id: p for p in session.exec(select(Person))}
+    refs = {i: p.ref for i, p in people.items()}
+    themes = _themes_as_of(session, at)
+    theme_codes = {i: t.code for i, t in themes.items()}
+    measures = _measures_as_of(session, at)
+    ids = list(measures)
+    current = crud.current_updates(session, measure_ids=ids, at=at)
+    updates: dict[int, list[UpdateOut]] = {}
+    plans: dict[int, list[PlanOut]] = {}
+    theme_plans: dict[int, list[ThemePlanOut]] = {}
     if history:
         for update in session.exec(select(StatusUpdate).order_by(col(StatusUpdate.id))):
-            updates.setdefault(update.measure_id, []).append(update)
+            if _by(update.created_at, at):
+                updates.setdefault(update.measure_id, []).append(_update_out(update, at))
+        for row in session.exec(select(MeasurePlan).order_by(col(MeasurePlan.id))):
+            if _by(row.created_at, at):
+                plans.setdefault(row.measure_id, []).append(
+                    _plan_out(row, theme_codes, refs, session)
+                )
+        for theme_row in session.exec(select(ThemePlan).order_by(col(ThemePlan.id))):
+            if _by(theme_row.created_at, at):
+                theme_plans.setdefault(theme_row.theme_id, []).append(_row(ThemePlanOut, theme_row))
     coordinators = session.exec(
         select(Coordinator, Person).join(Person, col(Person.id) == Coordinator.person_id)
     ).all()
-
+    periods = {p.id: p for p in session.exec(select(Period).order_by(col(Period.id)))}
     return ExportDoc(
         history=history,
-        programme=_row(ProgrammeOut, programme) if programme else None,
-        people=[_row(PersonOut, p) for p in people],
+        as_of=at,
+        programme=programme,
+        periods=[
+            _row(PeriodOut, p, closed_at=p.closed_at if _by(p.closed_at, at) else None)
+            for p in periods.values()
+            if _by(p.opened_at, at)
+        ],
+        revisions=[
+            _row(RevisionOut, r, period=periods[r.period_id].name)
+            for r in plan.revisions(session)
+            if _by(r.created_at, at)
+        ],
+        people=[_row(PersonOut, p) for p in sorted(people.values(), key=lambda p: p.ref)],
         coordinators=sorted(
             (_row(CoordinatorOut, c, id=p.ref) for c, p in coordinators), key=lambda c: c.id
         ),
         themes=[
-            _row(ThemeOut, t)
+            _row(ThemeOut, t, plan=theme_plans.get(t.id, []) if history else None)
             for t in sorted(themes.values(), key=lambda t: crud.natural_key(t.code))
         ],
         measures=[
-            _measure_out(m, themes[m.theme_id], roles[m.id], current.get(m.id), updates, history)
-            for m in measures
+            _measure_out(
+                m,
+                theme_codes[m.theme_id],
+                roles,
+                current.get(m.id),
+                updates.get(m.id, []) if history else None,
+                plans.get(m.id, []) if history else None,
+            )
+            for m, roles in sorted(measures.values(), key=lambda m: crud.natural_key(m[0].code))
         ],
-        **(_bot_state(session) if history else {}),
+        **(_bot_state(session, at) if history else {}),
     )
 
 
-def _bot_state(session: Session) -> dict[str, list[_Row]]:
+def _by(moment: datetime | None, at: datetime | None) -> bool:
+    """Whether something done at `moment` had been done by `at` (always, without `at`)."""
+    return moment is not None and (at is None or moment <= at)
+
+
+def _programme_out(session: Session, at: datetime | None) -> ProgrammeOut | None:
+    if at is None:
+        programme = session.get(Programme, 1)
+        return _row(ProgrammeOut, programme) if programme else None
+    revision = plan.revision_as_of(session, at=at)
+    if revision is None:
+        return None
+    period = session.get(Period, revision.period_id)
+    then = Programme(
+        id=1,
+        name=revision.programme_name,
+        period=period.name if period else "",
+        vision_year=revision.vision_year,
+    )
+    return _row(ProgrammeOut, then)
+
+
+def _themes_as_of(session: Session, at: datetime | None) -> dict[int, Theme]:
+    """The themes as they stood: rows (now) or rows made from their plans (then)."""
+    if at is None:
+        return {t.id: t for t in crud.themes(session, retired=True)}
+    return {
+        theme_id: Theme(
+            id=theme_id,
+            code=p.code,
+            code_key=p.code.lower(),
+            name=p.name,
+            baseline=p.baseline,
+            current=p.current,
+            target=p.target,
+            retired_at=p.created_at if p.retired else None,
+            retired_revision_id=p.revision_id if p.retired else None,
+        )
+        for theme_id, p in plan.latest_theme_plans(session, at=at).items()
+    }
+
+
+def _measures_as_of(
+    session: Session, at: datetime | None
+) -> dict[int, tuple[Measure, tuple[str | None, list[str]]]]:
+    """Each measure as it stood, with its owner's and deputies' refs then."""
+    rows = {m.id: m for m in crud.measures(session, retired=True)}
+    people = {p.id: p.ref for p in session.exec(select(Person))}
+    if at is None:
+        now: dict[int, tuple[Measure, tuple[str | None, list[str]]]] = {}
+        for i, roles in crud.roles_of(session, measure_ids=list(rows)).items():
+            owner = roles.owner.ref if roles.owner else None
+            now[i] = (rows[i], (owner, [d.ref for d in roles.deputies]))
+        return now
+    found: dict[int, tuple[Measure, tuple[str | None, list[str]]]] = {}
+    for measure_id, p in plan.latest_measure_plans(session, at=at).items():
+        then = Measure(
+            id=measure_id,
+            code=p.code,
+            code_key=p.code.lower(),
+            theme_id=p.theme_id,
+            title=p.title,
+            description=p.description,
+            unit=p.unit,
+            start=p.start,
+            due=p.due,
+            budget_eur=p.budget_eur,
+            indicator=p.indicator,
+            baseline=p.baseline,
+            target=p.target,
+            added_at=rows[measure_id].added_at,
+            retired_at=p.created_at if p.retired else None,
+            retired_revision_id=p.revision_id if p.retired else None,
+        )
+        owner = people[p.owner_id] if p.owner_id is not None else None
+        found[measure_id] = (then, (owner, [people[d] for d in plan.deputy_ids(p.deputy_ids)]))
+    return found
+
+
+def _update_out(update: StatusUpdate, at: datetime | None) -> UpdateOut:
+    if _by(update.withdrawn_at, at) or update.withdrawn_at is None:
+        return _row(UpdateOut, update)
+    return _row(UpdateOut, update, withdrawn_at=None, withdrawn_by=None)  # withdrawn later
+
+
+def _plan_out(
+    row: MeasurePlan, theme_codes: dict[int, str], refs: dict[int, str], session: Session
+) -> PlanOut:
+    theme = theme_codes.get(row.theme_id)
+    if theme is None:  # a theme that did not stand then: its code as the plan knew it
+        found = session.get(Theme, row.theme_id)
+        theme = found.code if found else ""
+    return _row(
+        PlanOut,
+        row,
+        theme=theme,
+        owner=refs[row.owner_id] if row.owner_id is not None else None,
+        deputies=[refs[d] for d in plan.deputy_ids(row.deputy_ids)],
+    )
+
+
+def _bot_state(session: Session, at: datetime | None) -> dict[str, list[_Row]]:
     parts: dict[int, list[SummaryPart]] = {}
     for part in session.exec(select(SummaryPart).order_by(col(SummaryPart.seq))):
-        parts.setdefault(part.run_id, []).append(part)
+        if _by(part.posted_at, at):
+            parts.setdefault(part.run_id, []).append(part)
     runs = sorted(session.exec(select(SummaryRun)), key=lambda r: (r.period, r.channel, r.attempt))
     reminders = sorted(session.exec(select(Reminder)), key=lambda r: (r.day, r.person_ref))
     talks = sorted(
@@ -226,28 +407,38 @@ def _bot_state(session: Session) -> dict[str, list[_Row]]:
     )
     return {
         "summary_runs": [
-            _row(RunOut, run, parts=[_row(PartOut, p) for p in parts.get(run.id, [])])
+            _row(
+                RunOut,
+                run,
+                parts=[_row(PartOut, p) for p in parts.get(run.id, [])],
+                **({} if _by(run.posted_at, at) else {"posted_at": None, "main_id": None}),
+            )
             for run in runs
+            if _by(run.claimed_at, at)
         ],
-        "reminders": [_row(ReminderOut, r) for r in reminders],
-        "conversations": [_row(ConversationOut, c) for c in talks],
+        "reminders": [
+            _row(ReminderOut, r, **({} if _by(r.sent_at, at) else {"sent_at": None}))
+            for r in reminders
+            if _by(r.claimed_at, at)
+        ],
+        "conversations": [_row(ConversationOut, c) for c in talks if _by(c.updated_at, at)],
     }
 
 
 def _measure_out(
     measure: Measure,
-    theme: Theme,
-    roles: crud.Roles,
+    theme: str,
+    roles: tuple[str | None, list[str]],
     current: StatusUpdate | None,
-    updates: dict[int, list[StatusUpdate]],
-    history: bool,
+    updates: list[UpdateOut] | None,
+    plans: list[PlanOut] | None,
 ) -> MeasureOut:
     return _row(
         MeasureOut,
         measure,
-        theme=theme.code,
-        owner=roles.owner.ref if roles.owner else None,
-        deputies=[d.ref for d in roles.deputies],
+        theme=theme,
+        owner=roles[0],
+        deputies=roles[1],
         current=CurrentOut(
             status=current.status,
             progress=current.progress,
@@ -257,12 +448,13 @@ def _measure_out(
         )
         if current
         else None,
-        updates=[_row(UpdateOut, u) for u in updates.get(measure.id, [])] if history else None,
+        plan=plans,
+        updates=updates,
     )
 
 
-def export_json(session: Session, *, history: bool) -> str:
-    doc = build_export(session, history=history)
+def export_json(session: Session, *, history: bool, at: datetime | None = None) -> str:
+    doc = build_export(session, history=history, at=at)
     leave_out = None if history else set(BOT_STATE)
     return doc.model_dump_json(indent=2, exclude_none=False, exclude=leave_out) + "\n"
 
@@ -270,6 +462,7 @@ def export_json(session: Session, *, history: bool) -> str:
 CSV_MEASURE_COLUMNS = (
     "id", "theme", "title", "owner", "deputies", "unit", "start", "due", "budget_eur",
     "indicator", "baseline", "target", "status", "progress", "updated_at", "updated_by", "note",
+    "retired_at",
 )  # fmt: skip
 CSV_HISTORY_COLUMNS = (
     "measure", "time", "author", "status", "progress", "note", "source", "withdrawn_at",
@@ -277,10 +470,13 @@ CSV_HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
+def export_csv(
+    session: Session, *, history: bool, excel: bool = False, at: datetime | None = None
+) -> str:
     """Measures with their current state; with `history`, every update instead. `excel`:
-    semicolons and a byte-order mark, as Excel in a Finnish locale opens a file directly."""
-    doc = build_export(session, history=history)
+    semicolons and a byte-order mark, as Excel in a Finnish locale opens a file directly.
+    `at`: as they stood then."""
+    doc = build_export(session, history=history, at=at)
     out = io.StringIO()
     if excel:
         out.write("\ufeff")
@@ -302,7 +498,7 @@ def export_csv(session: Session, *, history: bool, excel: bool = False) -> str:
              _cell(m.start), _cell(m.due), _cell(m.budget_eur), _cell(m.indicator),
              _cell(m.baseline), _cell(m.target), c.status if c else "not_started",
              _cell(c.progress if c else None), _cell(c.time if c else None),
-             c.author if c else "", c.note if c else ""]
+             c.author if c else "", c.note if c else "", _cell(m.retired_at)]
         )  # fmt: skip
     return out.getvalue()
 

@@ -19,17 +19,22 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
-from storage import crud
+from storage import crud, plan
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
 from storage.models import (
     ConversationRef,
     Coordinator,
     Measure,
+    MeasurePlan,
+    Period,
+    Person,
     Reminder,
+    Revision,
     StatusUpdate,
     SummaryPart,
     SummaryRun,
     Theme,
+    ThemePlan,
 )
 from storage.programme_io import (
     MEASURE_FIELDS,
@@ -65,6 +70,7 @@ PERIOD = re.compile(r"^\d{4}-H[12]$|^(\d{4}-\d\d-\d\d)(-extra)?$")
 """A summary's name: its half-year, or its (moved) date when a half-year has several, or
 the day of an extra hand post (handlers/schedule.py)."""
 RUN_KINDS = ("scheduled", "extra")
+REVISION_KINDS = ("initial", "revision", "new-period")
 DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 
 
@@ -90,12 +96,14 @@ class RestoreRefused(Exception):
 def restore(session: Session, raw: str) -> tuple[int, int]:
     """Check the whole file, then load it; (measures, status updates) restored."""
     doc, parsed = check(raw)
-    existing = crud.count_measures(session)
+    existing = len(crud.measures(session, retired=True))
     if existing or any(
-        session.exec(select(table)).first() for table in (Theme, SummaryRun, Reminder)
+        session.exec(select(table)).first() for table in (Theme, SummaryRun, Reminder, Period)
     ):
         raise RestoreRefused("not_empty", measures=existing)
+    _load_revisions(session, doc)
     apply_programme(session, parsed)
+    _load_plans(session, doc)
     for c in doc.coordinators:
         person = crud.ensure_person(session, ref=c.id)
         if not session.exec(select(Coordinator).where(Coordinator.person_id == person.id)).first():
@@ -119,6 +127,90 @@ def restore(session: Session, raw: str) -> tuple[int, int]:
     return len(doc.measures), count
 
 
+def _load_revisions(session: Session, doc: ExportDoc) -> None:
+    """Periods and revisions with their own numbers (plans and retirements refer to them)."""
+    periods: dict[str, int] = {}
+    for p in doc.periods or []:
+        period = Period(**p.model_dump())
+        session.add(period)
+        session.flush()
+        periods[p.name] = period.id
+    rows = [
+        r.model_dump(exclude={"period"}) | {"period_id": periods[r.period]}
+        for r in doc.revisions or []
+    ]
+    if rows:
+        session.execute(insert(Revision), rows)
+        _renumber(session, "revision")
+
+
+def _load_plans(session: Session, doc: ExportDoc) -> None:
+    """Retirements and plan history as the file has them; a file from before revisions
+    were kept (version 1 or 2) makes its programme revision 1, as the migration does."""
+    if doc.revisions is None:
+        added = [m.added_at for m in doc.measures]
+        first = plan.new_revision(
+            session, label="1", kind="initial", by="restore", at=min(added) if added else None
+        )
+        plan.record_plans(session, revision=first)
+        return
+    people = {p.ref: p.id for p in session.exec(select(Person))}
+
+    def person(ref: str) -> int:  # a former owner the people list does not name
+        ref = crud.normalize_ref(ref)
+        if ref not in people:
+            people[ref] = crud.ensure_person(session, ref=ref).id
+        return people[ref]
+
+    themes = {t.code_key: t for t in crud.themes(session, retired=True)}
+    for t in doc.themes:
+        theme = themes[t.id.lower()]
+        theme.retired_at, theme.retired_revision_id = t.retired_at, t.retired_revision_id
+        session.add(theme)
+        for p in t.plan or []:
+            values = p.model_dump(exclude={"revision", "time", "id"})
+            session.add(
+                ThemePlan(
+                    theme_id=theme.id,
+                    revision_id=p.revision,
+                    created_at=p.time,
+                    code=p.id,
+                    **values,
+                )
+            )
+    measures = {m.code_key: m for m in crud.measures(session, retired=True)}
+    for m in doc.measures:
+        measure = measures[m.id.lower()]
+        measure.retired_at, measure.retired_revision_id = m.retired_at, m.retired_revision_id
+        session.add(measure)
+        for p in m.plan or []:
+            values = p.model_dump(exclude={"revision", "time", "id", "theme", "owner", "deputies"})
+            session.add(
+                MeasurePlan(
+                    measure_id=measure.id,
+                    revision_id=p.revision,
+                    created_at=p.time,
+                    code=p.id,
+                    theme_id=themes[p.theme.lower()].id,
+                    owner_id=people[crud.normalize_ref(p.owner)] if p.owner else None,
+                    deputy_ids=",".join(str(people[crud.normalize_ref(d)]) for d in p.deputies),
+                    **values,
+                )
+            )
+    session.flush()
+
+
+def _renumber(session: Session, table: str) -> None:
+    """PostgreSQL's sequence continues after rows inserted with their own ids."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        )
+
+
 def _load_updates(session: Session, doc: ExportDoc) -> int:
     """Every update with its own record number (summary runs refer to them), in one bulk
     insert; an export of version 1 has none, and the database numbers them in file order."""
@@ -131,13 +223,7 @@ def _load_updates(session: Session, doc: ExportDoc) -> int:
     ]
     if rows:
         session.execute(insert(StatusUpdate), rows)
-    if rows and session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('status_update', 'id'), "
-                "(SELECT max(id) FROM status_update))"
-            )
-        )
+        _renumber(session, "status_update")
     return len(rows)
 
 
@@ -195,7 +281,7 @@ def _problem(error: Any) -> Problem:
     path = _path(loc)
     kind = error["type"]
     if loc == ("digibot_export",):
-        return Problem(path, "restore.version", {**_shown(error.get("input")), "known": "1, 2"})
+        return Problem(path, "restore.version", {**_shown(error.get("input")), "known": "1, 2, 3"})
     if kind in ("missing", "extra_forbidden"):
         return Problem(path, _TYPE_KEYS[kind])
     if kind.startswith("datetime"):
@@ -289,8 +375,57 @@ class _Values:
                 row.values["added_at"] = doc.measures[i].added_at
                 parsed.measures.append(row)
             self.updates(doc.measures[i], path, need_ids)
+        self.in_time(themes)
         self.bot_state(max((i for i in ids if i is not None), default=0))
         return parsed
+
+    def in_time(self, themes: set[str]) -> None:
+        """Periods, revisions and plan history: each reference known, plans in time order."""
+        doc = self.doc
+        if doc.digibot_export >= 3:
+            for section in ("periods", "revisions"):
+                if getattr(doc, section) is None:
+                    self.add(section, "import.required")
+        self.unique("periods", "name", key=str.lower)
+        for i, p in enumerate(doc.periods or []):
+            self.text(f"periods[{i}].name", p.name, 100)
+        periods = {p.name for p in doc.periods or []}
+        self.unique("revisions", "id", key=str)
+        for i, r in enumerate(doc.revisions or []):
+            at = f"revisions[{i}]"
+            self.at_least(f"{at}.id", r.id, 1)
+            if r.period not in periods:
+                self.add(f"{at}.period", "restore.unknown_period", value=r.period)
+            self.one_of(f"{at}.kind", r.kind, REVISION_KINDS)
+            for name in ("label", "created_by", "source", "programme_name"):
+                self.text(f"{at}.{name}", getattr(r, name), 300)
+        known = {r.id for r in doc.revisions or []}
+
+        def revision(path: str, value: int | None) -> None:
+            if value is not None and value not in known:
+                self.add(path, "restore.unknown_revision", value=value)
+
+        for i, t in enumerate(doc.themes):
+            revision(f"themes[{i}].retired_revision_id", t.retired_revision_id)
+            for j, p in enumerate(t.plan or []):
+                at = f"themes[{i}].plan[{j}]"
+                revision(f"{at}.revision", p.revision)
+                self.entry(ThemeIn, p.model_dump(exclude={"revision", "time"}), at)
+            self.ordered(f"themes[{i}].plan", t.plan or [])
+        for i, m in enumerate(doc.measures):
+            revision(f"measures[{i}].retired_revision_id", m.retired_revision_id)
+            for j, p in enumerate(m.plan or []):
+                at = f"measures[{i}].plan[{j}]"
+                revision(f"{at}.revision", p.revision)
+                values = p.model_dump(include=set(MEASURE_FIELDS))
+                if self.entry(MeasureIn, values, at) and p.theme.lower() not in themes:
+                    self.add(f"{at}.theme", "import.unknown_theme", value=p.theme)
+            self.ordered(f"measures[{i}].plan", m.plan or [])
+
+    def ordered(self, path: str, plans: list[Any]) -> None:
+        for j in range(1, len(plans)):
+            if plans[j].time < plans[j - 1].time:
+                self.add(f"{path}[{j}].time", "restore.out_of_order", value=plans[j].time)
 
     def unique(
         self,

@@ -106,9 +106,12 @@ def test_json_export_holds_no_export_time(programme: Engine) -> None:
     doc = json.loads(text)
 
     stamps = set(re.findall(r'"(\d{4}-\d\d-\d\dT[^"]*)"', text))
-    assert stamps == {m["added_at"] for m in doc["measures"]}
+    assert stamps == {m["added_at"] for m in doc["measures"]} | {
+        r["created_at"] for r in doc["revisions"]
+    } | {p["opened_at"] for p in doc["periods"]}
     assert set(doc) == {
-        "digibot_export", "history", "programme", "people", "coordinators", "themes", "measures",
+        "digibot_export", "history", "as_of", "programme", "periods", "revisions", "people",
+        "coordinators", "themes", "measures",
     }  # fmt: skip
 
 

@@ -107,11 +107,11 @@ def test_current_state_is_an_index_seek_not_a_scan_of_history(programme) -> None
 
 def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
     """A database at 0002 (before summaries and Teams) with a city's data in it, upgraded."""
+    from datetime import UTC, datetime, timedelta
+
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import text
-
-    from datetime import UTC, datetime, timedelta
 
     from storage import crud, plan
     from storage.db import MIGRATIONS, make_engine, migrate, session_scope

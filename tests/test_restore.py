@@ -224,8 +224,19 @@ def test_an_export_from_before_the_bot_state_still_restores(second: Engine) -> N
     for measure in doc["measures"]:
         for update in measure["updates"]:
             del update["id"]
+        # Version 3 added the programme in time: the old programme is its revision 1.
+        assert (measure.pop("retired_at"), measure.pop("retired_revision_id")) == (None, None)
+        (first,) = measure.pop("plan")
+        assert (first["revision"], first["due"], first["retired"]) == (1, measure["due"], False)
     assert doc["measures"] == old["measures"]
     assert (doc["summary_runs"], doc["reminders"], doc["conversations"]) == ([], [], [])
+    (revision,) = doc["revisions"]
+    assert (revision["id"], revision["label"], revision["kind"], revision["period"]) == (
+        1,
+        "1",
+        "initial",
+        old["programme"]["period"],
+    )
 
 
 def test_the_checks_know_the_statuses_and_limits_the_chat_knows() -> None:
