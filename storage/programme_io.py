@@ -411,8 +411,8 @@ def _reused_ids(
     new_period: bool,
 ) -> list[tuple[str, dict[str, Any]]]:
     """Ids that an earlier period's measure had and the file gives to a different one: in a
-    new period every id it carries over; otherwise a measure retired in an earlier period
-    and brought back. Different: the titles share less than SAME_MEASURE."""
+    new period every id it carries over; otherwise a measure that closed with an earlier
+    period and is brought back. Different: the titles share less than SAME_MEASURE."""
     found: list[tuple[str, dict[str, Any]]] = []
     for row in parsed.measures:
         measure = measures.get(row.values["id"].lower())
@@ -421,7 +421,10 @@ def _reused_ids(
         earlier = new_period
         if not earlier and measure.retired_revision_id is not None and current is not None:
             retired_by = session.get(Revision, measure.retired_revision_id)
-            earlier = retired_by is not None and retired_by.period_id != current.id
+            # closed with an earlier period: by its revisions, or by the one opening this
+            earlier = retired_by is not None and (
+                retired_by.period_id != current.id or retired_by.kind == "new-period"
+            )
         title = row.values["title"]
         if earlier and _likeness(measure.title, title) < SAME_MEASURE:
             found.append(
