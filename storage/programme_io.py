@@ -344,7 +344,7 @@ def import_file(
     elif period and current is not None:
         current.name = period  # a period that had no name is named by the file
         session.add(current)
-    kind = "new-period" if new_period else "revision" if first else "initial"
+    kind = "new-period" if new_period else "revision"
     revision = plan.new_revision(
         session,
         label=label or parsed.revision or at.date().isoformat(),

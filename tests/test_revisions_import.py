@@ -157,7 +157,7 @@ def test_an_import_that_changes_nothing_records_no_revision(programme: Engine) -
 
     assert (result.revision, result.changes) == (None, ())
     with session_scope(programme) as session:
-        assert [r.kind for r in plan.revisions(session)] == ["initial"]
+        assert [r.label for r in plan.revisions(session)] == ["2025-01-07"]
 
 
 # --- labels and who ---
