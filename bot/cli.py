@@ -4,6 +4,7 @@ migrated before any of them touches the database."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,11 +23,12 @@ from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
 from handlers.replies import Reply
+from handlers.revision_text import change_lines, names_for
 from handlers.summary.build import Summary
-from storage import crud, summary_runs
+from storage import crud, plan, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
-from storage.programme_io import ImportFailed, add_example_updates, import_file
+from storage.programme_io import ImportFailed, ImportRefused, add_example_updates, import_file
 from storage.restore import RestoreRefused, restore
 from storage.text import neutralise
 
@@ -99,8 +101,37 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=DEMO_DATABASE, help=f"default {DEMO_DATABASE}")
     p.set_defaults(run=_demo)
 
-    p = sub.add_parser("import", help="load or update the programme from YAML or CSV")
+    p = sub.add_parser(
+        "import",
+        help="load or revise the programme from YAML or CSV",
+        description="Load or revise the programme: each import is a revision (label, time, "
+        "who). Measures and themes the file leaves out are retired, never deleted; those it "
+        "brings back are reinstated with their history. The changes are printed, measure by "
+        "measure and field by field. All or nothing.",
+    )
     p.add_argument("file", type=Path)
+    p.add_argument(
+        "--revision", metavar="LABEL",
+        help="the revision's label, e.g. \"TA 2027\" (default: the file's programme.revision, "
+        "else today's date)",
+    )  # fmt: skip
+    p.add_argument(
+        "--dry-run", action="store_true",
+        help="print what the import would change, and change nothing",
+    )  # fmt: skip
+    p.add_argument(
+        "--allow-mass-retire", action="store_true",
+        help="allow a revision that retires more than half of the measures in force "
+        "(refused otherwise: a truncated file must not wipe the programme)",
+    )  # fmt: skip
+    p.add_argument(
+        "--new-period", action="store_true",
+        help="open the period named in the file's programme.period and close the current "
+        "one: measures carried over by id keep their history, the others are retired with "
+        "the old period (no mass-retire limit); an id whose title changes beyond recognition "
+        "is refused as reused",
+    )  # fmt: skip
+    p.add_argument("--by", metavar="NAME", help="who makes the revision (default: the OS user)")
     p.set_defaults(run=_import)
 
     p = sub.add_parser("export", help="measures (and with --history every update) to stdout")
@@ -219,7 +250,24 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     engine = _engine(settings)
     try:
         with session_scope(engine) as session:
-            result = import_file(session, path)
+            previous = plan.current_period(session)
+            result = import_file(
+                session,
+                path,
+                label=args.revision,
+                by=args.by or _os_user(),
+                new_period=args.new_period,
+                allow_mass_retire=args.allow_mass_retire,
+            )
+            lines = change_lines(t, result.changes, names_for(session, result.changes))
+            period = plan.current_period(session)
+            said = {"period": period.name if period else "", "path": path}
+            if previous is not None and args.new_period:
+                said["previous"] = previous.name
+            if result.revision is not None:
+                said |= {"label": result.revision.label, "by": result.revision.created_by}
+            if args.dry_run:
+                session.rollback()  # the whole import ran; none of it stays
     except ImportFailed as failed:
         print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
         for problem in failed.problems:
@@ -229,9 +277,35 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             )
             print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
         return 1
-    counts = vars(result)
-    print(t("cli.import_ok", path=path, **counts))
+    except ImportRefused as refused:
+        print(t("import.refused", path=path), file=sys.stderr)
+        for key, params in refused.reasons:
+            print("  " + neutralise(t(key, **params)), file=sys.stderr)
+        return 1
+    if args.dry_run:
+        if "label" not in said:
+            print(t("import.dry_run_nothing", **said))
+            return 0
+        print(neutralise(t("import.dry_run", **said)))
+    else:
+        print(t("cli.import_ok", path=path, **vars(result)))
+        if "label" not in said:
+            print(t("import.nothing_changed"))
+            return 0
+        if "previous" in said:
+            print(neutralise(t("import.new_period_opened", **said)))
+        print(neutralise(t("import.revision_recorded", **said)))
+    for line in lines:
+        print(neutralise(line))
     return 0
+
+
+def _os_user() -> str:
+    """Who runs the import, as the operating system knows them."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in a container's passwd, no LOGNAME
+        return "cli"
 
 
 def _export(args: argparse.Namespace, settings: Settings, t: Messages) -> int:

@@ -1138,6 +1138,128 @@ MESSAGES.update(
     }
 )
 
+# A revision of the programme: what an import refuses, and its change list (handlers/
+# revision_text.py) as the import prints it and the summary and chat may show it.
+MESSAGES.update(
+    {
+        "import.refused": {
+            "fi": "Tuontia {path} ei tehty, mitään ei muutettu:",
+            "en": "The import of {path} was refused, nothing was changed:",
+        },
+        "import.mass_retire": {
+            "fi": "tiedosto poistaisi käytöstä {count} voimassa olevasta {total} toimenpiteestä, "
+            "yli puolet. Katkesiko tiedosto? Jos tämä on tarkoitus, tuo uudelleen valitsimella "
+            "--allow-mass-retire.",
+            "en": "the file would retire {count} of the {total} measures in force, more than "
+            "half. Was the file cut short? If this is meant, import again with "
+            "--allow-mass-retire.",
+        },
+        "import.mass_retire_all": {
+            "fi": "tiedosto poistaisi käytöstä kaikki {total} voimassa olevaa toimenpidettä "
+            "(se ei nimeä yhtäkään niistä). Jos tämä on tarkoitus, tuo uudelleen valitsimella "
+            "--allow-mass-retire; uusi kausi: --new-period.",
+            "en": "the file would retire all {total} measures in force (it names none of "
+            "them). If this is meant, import again with --allow-mass-retire; a new period: "
+            "--new-period.",
+        },
+        "import.new_period_unnamed": {
+            "fi": "--new-period tarvitsee uuden kauden nimen tiedoston kohtaan programme.period "
+            "(YAML; CSV-tiedostossa ei ole ohjelman tietoja)",
+            "en": "--new-period needs the new period's name in the file's programme.period "
+            "(YAML; a CSV file has no programme row)",
+        },
+        "import.new_period_same": {
+            "fi": "tiedoston kausi {period} on jo voimassa oleva kausi; uusi kausi tarvitsee "
+            "uuden nimen kohtaan programme.period, tai tuo tarkistus ilman --new-period",
+            "en": "the file's period {period} is already the period in force; a new period "
+            "needs a new name in programme.period, or import the revision without --new-period",
+        },
+        "import.period_closed": {
+            "fi": "kausi {period} on jo päättynyt; päättynyttä kautta ei avata uudelleen",
+            "en": "the period {period} has already closed; a closed period is not reopened",
+        },
+        "import.period_differs": {
+            "fi": "tiedoston kausi on {period}, mutta voimassa on kausi {current}. Uuden kauden "
+            "tuonti: digibot import TIEDOSTO --new-period",
+            "en": "the file's period is {period}, but the period in force is {current}. To "
+            "open the new period: digibot import FILE --new-period",
+        },
+        "import.id_reused": {
+            "fi": "tunnus {id} oli aiemmalla kaudella eri toimenpide: ”{old}”, tiedostossa "
+            "”{new}”. Anna uudelle toimenpiteelle uusi tunnus; jos se on sama toimenpide, "
+            "siirrä se vanhalla nimellä ja muuta nimi sitten tavallisella tarkistuksella.",
+            "en": "the id {id} was a different measure in an earlier period: “{old}”, in the "
+            "file “{new}”. Give the new measure a new id; if it is the same measure, carry "
+            "it over with its old title and change the title in an ordinary revision.",
+        },
+        "import.dry_run": {
+            "fi": "Kokeilu: mitään ei muutettu. Tuonti {path} tekisi tarkistuksen ”{label}” "
+            "(kausi {period}):",
+            "en": "Dry run: nothing was changed. Importing {path} would make the revision "
+            "“{label}” (period {period}):",
+        },
+        "import.dry_run_nothing": {
+            "fi": "Kokeilu: mitään ei muutettu. Tuonti {path} ei muuttaisi ohjelmaa.",
+            "en": "Dry run: nothing was changed. Importing {path} would change nothing.",
+        },
+        "import.revision_recorded": {
+            "fi": "Tarkistus ”{label}” (kausi {period}) kirjattu, tekijä {by}:",
+            "en": "Revision “{label}” (period {period}) recorded by {by}:",
+        },
+        "import.nothing_changed": {
+            "fi": "Tiedosto vastaa ohjelmaa: mikään ei muuttunut, tarkistusta ei kirjattu.",
+            "en": "The file matches the programme: nothing changed, no revision was recorded.",
+        },
+        "import.new_period_opened": {
+            "fi": "Kausi {period} avattu ja kausi {previous} päätetty.",
+            "en": "The period {period} is open and the period {previous} closed.",
+        },
+        "revision.counts": {
+            "fi": "Toimenpiteet: {added} uutta, {retired} poistettu käytöstä, {reinstated} "
+            "palautettu, {changed} muuttunut. Teemat: {themes_added} uutta, {themes_retired} "
+            "poistettu käytöstä, {themes_reinstated} palautettu, {themes_changed} muuttunut.",
+            "en": "Measures: {added} added, {retired} retired, {reinstated} reinstated, "
+            "{changed} changed. Themes: {themes_added} added, {themes_retired} retired, "
+            "{themes_reinstated} reinstated, {themes_changed} changed.",
+        },
+        "revision.none": {"fi": "Ei muutoksia.", "en": "No changes."},
+        "revision.measures_added": {"fi": "Uudet toimenpiteet:", "en": "Measures added:"},
+        "revision.measures_retired": {
+            "fi": "Käytöstä poistetut toimenpiteet:",
+            "en": "Measures retired:",
+        },
+        "revision.measures_reinstated": {
+            "fi": "Palautetut toimenpiteet:",
+            "en": "Measures reinstated:",
+        },
+        "revision.measures_changed": {
+            "fi": "Muuttuneet toimenpiteet:",
+            "en": "Measures changed:",
+        },
+        "revision.themes_added": {"fi": "Uudet teemat:", "en": "Themes added:"},
+        "revision.themes_retired": {"fi": "Käytöstä poistetut teemat:", "en": "Themes retired:"},
+        "revision.themes_reinstated": {"fi": "Palautetut teemat:", "en": "Themes reinstated:"},
+        "revision.themes_changed": {"fi": "Muuttuneet teemat:", "en": "Themes changed:"},
+        "revision.item": {"fi": "{code} {title}", "en": "{code} {title}"},
+        "revision.field_change": {"fi": "{field}: {old} → {new}", "en": "{field}: {old} → {new}"},
+        "revision.field.code": {"fi": "tunnus", "en": "id"},
+        "revision.field.theme_id": {"fi": "teema", "en": "theme"},
+        "revision.field.title": {"fi": "nimi", "en": "title"},
+        "revision.field.name": {"fi": "nimi", "en": "name"},
+        "revision.field.description": {"fi": "kuvaus", "en": "description"},
+        "revision.field.owner_id": {"fi": "vastuuhenkilö", "en": "owner"},
+        "revision.field.deputy_ids": {"fi": "varahenkilöt", "en": "deputies"},
+        "revision.field.unit": {"fi": "vastuuyksikkö", "en": "unit"},
+        "revision.field.start": {"fi": "alkaa", "en": "start"},
+        "revision.field.due": {"fi": "määräaika", "en": "due"},
+        "revision.field.budget_eur": {"fi": "budjetti", "en": "budget"},
+        "revision.field.indicator": {"fi": "mittari", "en": "indicator"},
+        "revision.field.baseline": {"fi": "lähtötaso", "en": "baseline"},
+        "revision.field.current": {"fi": "nykytaso", "en": "current level"},
+        "revision.field.target": {"fi": "tavoite", "en": "target"},
+    }
+)
+
 # Restore errors: what was wrong at a place (such as measures[3].due) of a backup. The
 # import's messages (import.*) serve where the check is the import's own.
 MESSAGES.update(

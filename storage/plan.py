@@ -169,6 +169,8 @@ def record_plans(session: Session, *, revision: Revision) -> list[PlanChange]:
     theme_plans = latest_theme_plans(session)
     for theme in sorted(crud.themes(session, retired=True), key=lambda t: crud.natural_key(t.code)):
         values = {f: getattr(theme, f) for f in THEME_FIELDS}
+        if _same(theme_plans.get(theme.id), values, theme.retired_at is not None):
+            continue
         plan = ThemePlan(
             theme_id=theme.id,
             revision_id=revision.id,
@@ -186,32 +188,33 @@ def record_plans(session: Session, *, revision: Revision) -> list[PlanChange]:
         crud.measures(session, retired=True), key=lambda m: crud.natural_key(m.code)
     ):
         owner, deputies = roles.get(measure.id, (None, []))
+        fields: dict[str, Any] = {f: getattr(measure, f, None) for f in MEASURE_FIELDS}
+        fields |= {"owner_id": owner, "deputy_ids": ",".join(str(d) for d in deputies)}
+        retired = measure.retired_at is not None
+        previous = measure_plans.get(measure.id)
+        if _same(previous, fields, retired):  # most of a revision: no row to build
+            continue
         measure_plan = MeasurePlan(
             measure_id=measure.id,
             revision_id=revision.id,
             created_at=revision.created_at,
-            code=measure.code,
-            theme_id=measure.theme_id,
-            title=measure.title,
-            description=measure.description,
-            owner_id=owner,
-            deputy_ids=",".join(str(d) for d in deputies),
-            unit=measure.unit,
-            start=measure.start,
-            due=measure.due,
-            budget_eur=measure.budget_eur,
-            indicator=measure.indicator,
-            baseline=measure.baseline,
-            target=measure.target,
-            retired=measure.retired_at is not None,
+            retired=retired,
+            **fields,
         )
-        previous = measure_plans.get(measure.id)
         change = _compare(previous, measure_plan, MEASURE_FIELDS, measure.code, measure.title)
         if change is not None:
             session.add(measure_plan)
             found.append(change)
     session.flush()
     return found
+
+
+def _same(previous: MeasurePlan | ThemePlan | None, fields: dict[str, Any], retired: bool) -> bool:
+    return (
+        previous is not None
+        and previous.retired == retired
+        and all(getattr(previous, f) == v for f, v in fields.items())
+    )
 
 
 def _roles(session: Session) -> dict[int, tuple[int | None, list[int]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import difflib
 import io
 import re
 from collections.abc import Mapping
@@ -33,7 +34,16 @@ from sqlmodel import Session, col, select
 
 from storage import crud, plan
 from storage.dates import first_day, last_day, normalize_when
-from storage.models import Measure, MeasureRole, Person, Programme, Revision, Theme, utcnow
+from storage.models import (
+    Measure,
+    MeasureRole,
+    Period,
+    Person,
+    Programme,
+    Revision,
+    Theme,
+    utcnow,
+)
 from storage.text import control_character
 
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -175,9 +185,10 @@ class ProgrammeIn(_Entry):
     name: Name
     period: Text = None
     vision_year: Annotated[int | None, BeforeValidator(_year)] = None
+    revision: Text = None  # the revision's label; kept with the revision, not the programme
 
     def row(self) -> dict[str, Any]:
-        return self.model_dump() | {"period": self.period or ""}
+        return self.model_dump(exclude={"revision"}) | {"period": self.period or ""}
 
 
 class PersonIn(_Entry):
@@ -278,6 +289,7 @@ class MeasureRow:
 @dataclass
 class ProgrammeFile:
     programme: dict[str, Any] | None = None
+    revision: str | None = None
     people: dict[str, str | None] = dataclasses.field(default_factory=dict)
     themes: list[ThemeIn] = dataclasses.field(default_factory=list)
     measures: list[MeasureRow] = dataclasses.field(default_factory=list)
@@ -301,17 +313,157 @@ def import_file(
     label: str | None = None,
     by: str = "cli",
     at: datetime | None = None,
+    new_period: bool = False,
+    allow_mass_retire: bool = False,
 ) -> ImportResult:
-    """Read, check, then apply as a revision of the programme; raises ImportFailed with every
-    problem and changes nothing."""
+    """Read, check, then apply as a revision of the programme: measures and themes the file
+    leaves out are retired, those it brings back reinstated. Raises ImportFailed with every
+    problem of the file, or ImportRefused when the import must not happen; either way
+    nothing changes. The label: `label`, else the file's `programme.revision`, else the day.
+
+    With `new_period` the file opens the period its `programme.period` names and the one in
+    force closes: measures it carries over by id keep their history, the others are retired
+    with the old period. A revision that changes nothing is not recorded."""
     parsed = read_programme(path)
     at = at or utcnow()
+    current = plan.current_period(session)
+    period = _period_check(session, parsed, current, new_period=new_period)
+    measures = {m.code_key: m for m in session.exec(select(Measure))}
+    listed = {row.values["id"].lower() for row in parsed.measures}
+    in_force = [m for m in measures.values() if m.retired_at is None]
+    leaving = sum(m.code_key not in listed for m in in_force)
+    if not new_period and not allow_mass_retire and leaving and leaving * 2 > len(in_force):
+        key = "import.mass_retire_all" if leaving == len(in_force) else "import.mass_retire"
+        raise ImportRefused([(key, {"count": leaving, "total": len(in_force)})])
+    if reused := _reused_ids(session, parsed, measures, current, new_period=new_period):
+        raise ImportRefused(reused)
+    first = session.exec(select(Revision).order_by(col(Revision.id).desc())).first()
     result = apply_programme(session, parsed)
+    if new_period:
+        plan.open_period(session, name=period or "", at=at)
+    elif period and current is not None:
+        current.name = period  # a period that had no name is named by the file
+        session.add(current)
+    kind = "new-period" if new_period else "revision"
     revision = plan.new_revision(
-        session, label=label or at.date().isoformat(), by=by, source=path.name, at=at
+        session,
+        label=label or parsed.revision or at.date().isoformat(),
+        by=by,
+        kind=kind,
+        source=path.name,
+        at=at,
     )
+    _retire_and_reinstate(session, parsed, revision)
     changes = plan.record_plans(session, revision=revision)
+    same_programme = first is not None and (first.programme_name, first.vision_year) == (
+        revision.programme_name,
+        revision.vision_year,
+    )
+    if not changes and kind == "revision" and same_programme:
+        session.delete(revision)
+        session.flush()
+        return result
     return dataclasses.replace(result, revision=revision, changes=tuple(changes))
+
+
+SAME_MEASURE = 0.5
+"""How alike (difflib's ratio, case and spacing aside) an id's title in a new period must
+be to its title in the old one for the id to name the same measure."""
+
+
+class ImportRefused(Exception):
+    """A sound file whose import must not happen (it would retire most of the programme,
+    it names another period, it reuses an id): each reason a catalogue key and its values."""
+
+    def __init__(self, reasons: list[tuple[str, dict[str, Any]]]) -> None:
+        super().__init__(", ".join(key for key, _ in reasons))
+        self.reasons = reasons
+
+
+def _period_check(
+    session: Session, parsed: ProgrammeFile, current: Period | None, *, new_period: bool
+) -> str | None:
+    """The period the file names, if the import is to open it or name the current one."""
+    named: str | None = (parsed.programme or {}).get("period") or None
+    if new_period:
+        if not named:
+            raise ImportRefused([("import.new_period_unnamed", {})])
+        if current is not None and current.name.lower() == named.lower():
+            raise ImportRefused([("import.new_period_same", {"period": current.name})])
+        if plan.find_period(session, name=named) is not None:
+            raise ImportRefused([("import.period_closed", {"period": named})])
+        return named
+    if named is None or current is None or current.name.lower() == named.lower():
+        return None
+    if current.name:
+        raise ImportRefused([("import.period_differs", {"period": named, "current": current.name})])
+    if plan.find_period(session, name=named) is not None:
+        raise ImportRefused([("import.period_closed", {"period": named})])
+    return named
+
+
+def _reused_ids(
+    session: Session,
+    parsed: ProgrammeFile,
+    measures: dict[str, Measure],
+    current: Period | None,
+    *,
+    new_period: bool,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Ids that an earlier period's measure had and the file gives to a different one: in a
+    new period every id it carries over; otherwise a measure that closed with an earlier
+    period and is brought back. Different: the titles share less than SAME_MEASURE."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for row in parsed.measures:
+        measure = measures.get(row.values["id"].lower())
+        if measure is None:
+            continue
+        earlier = new_period
+        if not earlier and measure.retired_revision_id is not None and current is not None:
+            retired_by = session.get(Revision, measure.retired_revision_id)
+            # closed with an earlier period: by its revisions, or by the one opening this
+            earlier = retired_by is not None and (
+                retired_by.period_id != current.id or retired_by.kind == "new-period"
+            )
+        title = row.values["title"]
+        if earlier and _likeness(measure.title, title) < SAME_MEASURE:
+            found.append(
+                ("import.id_reused", {"id": measure.code, "old": measure.title, "new": title})
+            )
+    return found
+
+
+def _likeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(
+        None, " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    ).ratio()
+
+
+def _retire_and_reinstate(session: Session, parsed: ProgrammeFile, revision: Revision) -> None:
+    """Measures the file leaves out are retired, those it lists reinstated; a theme stays in
+    force while the file lists it (YAML) or a measure in force belongs to it (so in a CSV,
+    which lists no themes, a theme none of whose measures remain is retired)."""
+    listed = {row.values["id"].lower() for row in parsed.measures}
+    in_use: set[int] = set()
+    for measure in session.exec(select(Measure)):
+        if measure.code_key in listed:
+            in_use.add(measure.theme_id)
+            if measure.retired_at is not None:
+                plan.reinstate(measure)
+                session.add(measure)
+        elif measure.retired_at is None:
+            plan.retire(measure, revision=revision)
+            session.add(measure)
+    named = {theme.id.lower() for theme in parsed.themes}
+    for theme in session.exec(select(Theme)):
+        keep = theme.code_key in named or theme.id in in_use
+        if keep and theme.retired_at is not None:
+            plan.reinstate(theme)
+            session.add(theme)
+        elif not keep and theme.retired_at is None:
+            plan.retire(theme, revision=revision)
+            session.add(theme)
+    session.flush()
 
 
 def read_programme(path: Path) -> ProgrammeFile:
@@ -456,7 +608,7 @@ def _read_yaml(text: str, problems: _Problems) -> ProgrammeFile:
     if not isinstance(programme, _Mapping | None):
         problems.add(_line_of(document, "programme"), "programme", "import.not_mapping")
     elif programme is not None and (found := problems.entry(ProgrammeIn, programme)):
-        parsed.programme = found.row()
+        parsed.programme, parsed.revision = found.row(), found.revision
     people: dict[str, int] = {}
     for entry in problems.list_of(document, "people"):
         person, known = problems.known(PersonIn, entry)

@@ -35,9 +35,8 @@ def _revise(engine: Engine, folder: Path, name: str, change, *, label: str, at: 
     path = folder / name
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with session_scope(engine) as session:
-        import_file(session, path, label=label, by="coordinator", at=at)
-        if name.startswith("period"):  # as the import's --new-period does
-            plan.open_period(session, name=doc["programme"]["period"], at=at)
+        new_period = name.startswith("period")  # the import's --new-period
+        import_file(session, path, label=label, by="coordinator", at=at, new_period=new_period)
 
 
 def _budget_revision(doc: dict) -> None:
