@@ -805,18 +805,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "plan.change": {"fi": "{field} {old} → {new}", "en": "{field} {old} → {new}"},
     "plan.changed": {"fi": "{field} muuttui", "en": "{field} changed"},
-    "plan.field.title": {"fi": "nimi", "en": "title"},
-    "plan.field.description": {"fi": "kuvaus", "en": "description"},
-    "plan.field.theme_id": {"fi": "teema", "en": "theme"},
-    "plan.field.owner_id": {"fi": "vastuuhenkilö", "en": "owner"},
-    "plan.field.deputy_ids": {"fi": "varahenkilöt", "en": "deputies"},
-    "plan.field.unit": {"fi": "vastuuyksikkö", "en": "unit"},
-    "plan.field.start": {"fi": "alkaa", "en": "start"},
-    "plan.field.due": {"fi": "määräaika", "en": "due"},
-    "plan.field.budget_eur": {"fi": "budjetti", "en": "budget"},
-    "plan.field.indicator": {"fi": "mittari", "en": "indicator"},
-    "plan.field.baseline": {"fi": "lähtötaso", "en": "baseline"},
-    "plan.field.target": {"fi": "tavoite", "en": "target"},
     # --- retired measures ---
     "retired.by_revision": {
         "fi": "Poistui ohjelmasta {date} muutoksessa {revision}.",

@@ -439,18 +439,6 @@ SWEDISH: dict[str, str] = {
     "history.reinstated": "↩️ Återinförd i programmet genom ändring {revision} ({date})",
     "plan.change": "{field} {old} → {new}",
     "plan.changed": "{field} ändrades",
-    "plan.field.title": "namn",
-    "plan.field.description": "beskrivning",
-    "plan.field.theme_id": "tema",
-    "plan.field.owner_id": "ansvarsperson",
-    "plan.field.deputy_ids": "ersättare",
-    "plan.field.unit": "ansvarsenhet",
-    "plan.field.start": "börjar",
-    "plan.field.due": "tidsfrist",
-    "plan.field.budget_eur": "budget",
-    "plan.field.indicator": "mätare",
-    "plan.field.baseline": "utgångsnivå",
-    "plan.field.target": "mål",
     "retired.by_revision": "Utgick ur programmet {date} genom ändring {revision}.",
     "retired.with_period": "Avslutad med perioden {period} {date}.",
     "retired.at": "Utgick ur programmet {date}.",
@@ -469,4 +457,83 @@ SWEDISH: dict[str, str] = {
     "list.as_of_period": "När perioden {period} avslutades ({date}):",
     "list.unknown_period": "Perioden ”{period}” finns inte. Perioderna: {periods}.",
     "list.period_and_as_of": "Ange antingen --period eller --per, inte båda.",
+    # --- the programme in time: the summary and the import ---
+    "summary.revised": "Programmet reviderat ({labels})",
+    "summary.revised_mention": "Programmet reviderat ({labels}): {added} tillagda, {retired} "
+    "utgångna, {moved} tidsfrister flyttade, {owners} ansvarspersoner bytta.",
+    "summary.revised_added": "Tillagda ({count})",
+    "summary.revised_retired": "Utgångna ({count})",
+    "summary.revised_moved": "Tidsfristen flyttad ({count})",
+    "summary.revised_owners": "Ansvarspersonen bytt ({count})",
+    "summary.revised_none": "Revisionen lade inte till eller tog bort någon åtgärd, flyttade "
+    "ingen tidsfrist och bytte ingen ansvarsperson.",
+    "summary.as_of_bad": "--as-of tar en dag som ÅÅÅÅ-MM-DD, t.ex. 2026-05-20 (angivet: {value}).",
+    "summary.as_of_before": "Programmet fanns ännu inte {date}: det importerades första gången "
+    "{first}.",
+    "summary.as_of_none": "Inget program har importerats ännu: det finns ingen översikt för "
+    "någon dag.",
+    "summary.as_of_future": "{date} ligger i framtiden: läget är känt bara fram till i dag "
+    "({today}).",
+    "summary.show_period": "Ange översikten, t.ex. digibot summary show 2026-H1. Publicerade: "
+    "{periods}",
+    "summary.show_unknown": "Ingen översikt {period} har publicerats. Publicerade: {periods}",
+    "summary.show_none": "inga",
+    "summary.cli_usage": "Användning: digibot summary preview [--as-of ÅÅÅÅ-MM-DD] | post "
+    "[--force] | show ÖVERSIKT (t.ex. 2026-H1)",
+    "import.refused": "Importen av {path} avvisades, ingenting ändrades:",
+    "import.mass_retire": "filen skulle låta {count} av de {total} gällande åtgärderna utgå, "
+    "mer än hälften. Blev filen avkortad? Om det är meningen, importera igen med "
+    "--allow-mass-retire.",
+    "import.mass_retire_all": "filen skulle låta alla {total} gällande åtgärder utgå (den "
+    "nämner ingen av dem). Om det är meningen, importera igen med --allow-mass-retire; en ny "
+    "period: --new-period.",
+    "import.new_period_unnamed": "--new-period behöver den nya periodens namn i filens "
+    "programme.period (YAML; en CSV-fil har ingen programrad)",
+    "import.new_period_same": "filens period {period} är redan den gällande perioden; en ny "
+    "period behöver ett nytt namn i programme.period, eller importera revisionen utan "
+    "--new-period",
+    "import.period_closed": "perioden {period} har redan avslutats; en avslutad period öppnas "
+    "inte igen",
+    "import.period_differs": "filens period är {period}, men den gällande perioden är "
+    "{current}. Öppna den nya perioden: digibot import FIL --new-period",
+    "import.id_reused": "beteckningen {id} var en annan åtgärd under en tidigare period: "
+    "”{old}”, i filen ”{new}”. Ge den nya åtgärden en ny beteckning; är det samma åtgärd, för "
+    "över den med sitt gamla namn och byt namnet i en vanlig revision.",
+    "import.dry_run": "Provkörning: ingenting ändrades. Importen av {path} skulle ge "
+    "revisionen ”{label}” (period {period}):",
+    "import.dry_run_nothing": "Provkörning: ingenting ändrades. Importen av {path} skulle inte "
+    "ändra något.",
+    "import.revision_recorded": "Revisionen ”{label}” (period {period}) registrerad av {by}:",
+    "import.nothing_changed": "Filen motsvarar programmet: ingenting ändrades, ingen revision "
+    "registrerades.",
+    "import.new_period_opened": "Perioden {period} är öppen och perioden {previous} avslutad.",
+    "revision.counts": "Åtgärder: {added} tillagda, {retired} utgångna, {reinstated} "
+    "återinförda, {changed} ändrade. Teman: {themes_added} tillagda, {themes_retired} "
+    "utgångna, {themes_reinstated} återinförda, {themes_changed} ändrade.",
+    "revision.none": "Inga ändringar.",
+    "revision.measures_added": "Tillagda åtgärder:",
+    "revision.measures_retired": "Utgångna åtgärder:",
+    "revision.measures_reinstated": "Återinförda åtgärder:",
+    "revision.measures_changed": "Ändrade åtgärder:",
+    "revision.themes_added": "Tillagda teman:",
+    "revision.themes_retired": "Utgångna teman:",
+    "revision.themes_reinstated": "Återinförda teman:",
+    "revision.themes_changed": "Ändrade teman:",
+    "revision.item": "{code} {title}",
+    "revision.field_change": "{field}: {old} → {new}",
+    "revision.field.code": "beteckning",
+    "revision.field.theme_id": "tema",
+    "revision.field.title": "namn",
+    "revision.field.name": "namn",
+    "revision.field.description": "beskrivning",
+    "revision.field.owner_id": "ansvarsperson",
+    "revision.field.deputy_ids": "ersättare",
+    "revision.field.unit": "ansvarsenhet",
+    "revision.field.start": "börjar",
+    "revision.field.due": "tidsfrist",
+    "revision.field.budget_eur": "budget",
+    "revision.field.indicator": "mätare",
+    "revision.field.baseline": "utgångsnivå",
+    "revision.field.current": "nuvarande nivå",
+    "revision.field.target": "mål",
 }

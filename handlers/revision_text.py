@@ -73,13 +73,19 @@ def _change(t: Messages, change: PlanChange, names: Names) -> list[str]:
 
 
 def field_change(
-    t: Messages, change: FieldChange, names: Names, *, plan: MeasurePlan | ThemePlan
+    t: Messages,
+    change: FieldChange,
+    names: Names,
+    *,
+    plan: MeasurePlan | ThemePlan,
+    key: str = "revision.field_change",
 ) -> str:
-    """One field's change, `due: Jun 2026 → Dec 2026`, of `plan`'s measure or theme (a
-    theme's levels read as numbers, a measure's baseline and target as text)."""
+    """One field's change, `due: Jun 2026 → Dec 2026` (with `key`, as that template has it),
+    of `plan`'s measure or theme (a theme's levels read as numbers, a measure's baseline and
+    target as text)."""
     levels = isinstance(plan, ThemePlan)
     return t(
-        "revision.field_change",
+        key,
         field=t(f"revision.field.{change.field}"),
         old=value(t, change.field, change.old, names, level=levels),
         new=value(t, change.field, change.new, names, level=levels),

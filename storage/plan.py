@@ -48,6 +48,7 @@ MEASURE_FIELDS = (
 THEME_FIELDS = ("code", "name", "baseline", "current", "target")
 
 Kind = Literal["added", "retired", "reinstated", "changed"]
+PlanRow = MeasurePlan | ThemePlan
 
 
 # --- periods and revisions ---

@@ -154,7 +154,7 @@ def test_the_summary_as_of_each_moment_of_the_story_says_what_was_true_then(
         "Ohjelmaa tarkistettu (TA 2026): lisätty 1, poistettu 1, määräaika siirtynyt 2, "
         "vastuuhenkilö vaihtunut 1." in main_text
     )
-    thread = render_text(parts[1])
+    thread = render_text(parts[2])  # after the main message and the details
     assert "Ohjelmaa tarkistettu (TA 2026)" in thread
     assert "Määräaika siirtynyt (2)" in thread
     assert "1.1 Suomi.fi-viestit käyttöön kaikissa päätöksissä: 6/2026 → 12/2026" in thread
@@ -258,7 +258,8 @@ def test_the_autumn_summary_after_a_revision_posts_its_section_in_the_thread(
     ctx = Context(engine=story, language="en", now=lambda: datetime(2025, 9, 22, 6, tzinfo=UTC))
     publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
     assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"
-    main_message, revised, *_ = posted_messages(standin)[before:]  # the stand-in checked blocks
+    # the main message, the details, then the revision's part (the stand-in checked blocks)
+    main_message, _details, revised, *_ = posted_messages(standin)[before:]
     assert "Programme revised (TA 2026): 1 added, 1 retired, 2 due dates moved" in json.dumps(
         main_message["blocks"]
     )
@@ -297,7 +298,11 @@ def test_summary_preview_as_of_in_every_format_tells_the_revision(
     assert "<h2>Ohjelmaa tarkistettu (TA 2026)</h2>" in outputs["html"]
     assert "<li>6.4 " in outputs["html"]  # retired, in its list
     rows = list(csv.reader(io.StringIO(outputs["csv"])))
-    assert rows[0][:3] == ["id", "theme", "title"] and rows[0][-2:] == ["note", "revised"]
+    assert rows[0][:3] == ["id", "theme", "title"] and rows[0][-3:] == [
+        "note",
+        "retired_at",
+        "revised",
+    ]
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id["1.1"][7] == "2026-12" and by_id["1.1"][-1] == "due 2026-06 → 2026-12"
     assert by_id["1.3"][3] == "kehitysjohtaja@example.org"

@@ -4,11 +4,11 @@ withdrawn updates marked."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from sqlmodel import Session
 
 from handlers import formatting as fmt
+from handlers import revision_text
 from handlers.commands.registry import Command, Request, first_word
 from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
@@ -17,7 +17,7 @@ from handlers.state.lookup import one_id
 from handlers.state.retired import closed_period
 from handlers.vocabulary import BY_CODE
 from storage import crud, plan
-from storage.models import Person, Revision, StatusUpdate, Theme
+from storage.models import Revision, StatusUpdate
 
 HISTORY_SHOWN = 20
 _UNSHOWN = ("code",)
@@ -74,11 +74,13 @@ def _plan_entries(session: Session, measure_id: int, ctx: Context) -> list[tuple
     t, lang = ctx.t, ctx.language
     first_revision = min((r.id for r in plan.revisions(session)), default=None)
     entries = []
-    for change in plan.plan_history(session, measure_id=measure_id):
+    changes = plan.plan_history(session, measure_id=measure_id)
+    names = revision_text.names_for(session, changes)
+    for change in changes:
         revision = session.get_one(Revision, change.plan.revision_id)
         args = {"revision": revision.label, "date": fmt.day(lang, _local_day(revision, ctx))}
         listed = "; ".join(
-            _field(session, c, ctx) for c in change.changes if c.field not in _UNSHOWN
+            _field(c, names, change.plan, ctx) for c in change.changes if c.field not in _UNSHOWN
         )
         if change.kind == "added":
             if revision.id == first_revision:
@@ -108,38 +110,13 @@ def _local_day(revision: Revision, ctx: Context) -> date:
     return revision.created_at.astimezone(ctx.timezone).date()
 
 
-def _field(session: Session, change: plan.FieldChange, ctx: Context) -> str:
+def _field(
+    change: plan.FieldChange, names: revision_text.Names, row: plan.PlanRow, ctx: Context
+) -> str:
     """One field's change: "määräaika 6/2026 → 12/2026"."""
-    name = ctx.t(f"plan.field.{change.field}")
     if change.field in _VALUELESS:
-        return ctx.t("plan.changed", field=name)
-    old, new = (_value(session, change.field, v, ctx) for v in (change.old, change.new))
-    return ctx.t("plan.change", field=name, old=old, new=new)
-
-
-def _value(session: Session, field: str, value: Any, ctx: Context) -> str:
-    if value is None or value == "":
-        return "—"
-    if field in ("start", "due"):
-        return fmt.when(ctx.language, value)
-    if field == "budget_eur":
-        return fmt.euros(ctx.language, value)
-    if field == "theme_id":
-        theme = session.get(Theme, value)
-        return theme.code if theme else "—"
-    if field == "owner_id":
-        return _person(session, value)
-    if field == "deputy_ids":
-        return ", ".join(_person(session, i) for i in plan.deputy_ids(value)) or "—"
-    return str(value)
-
-
-def _person(session: Session, person_id: int) -> str:
-    """A person by name where the programme gives one."""
-    person = session.get(Person, person_id)
-    if person is None:
-        return "—"
-    return person.name or person.ref
+        return ctx.t("plan.changed", field=ctx.t(f"revision.field.{change.field}"))
+    return revision_text.field_change(ctx.t, change, names, plan=row, key="plan.change")
 
 
 COMMAND = Command(

@@ -26,10 +26,11 @@ def render_csv(summary: Summary) -> str:
              _cell(d.unit), _cell(d.start), _cell(row.due), _cell(d.budget_eur),
              _cell(d.indicator), _cell(d.baseline), _cell(d.target), row.status.code, progress,
              row.updated_at.isoformat() if row.updated_at else "", d.updated_by, row.note,
-             revised.pop(row.code, "")]
+             "", revised.pop(row.code, "")]  # retired_at: every measure shown is in force
         )  # fmt: skip
     for retired in summary.revised.retired if summary.revised else ():
-        writer.writerow([retired.code, "", retired.title, *[""] * 14, revised[retired.code]])
+        blanks = [""] * (len(COLUMNS) - 4)
+        writer.writerow([retired.code, "", retired.title, *blanks, revised[retired.code]])
     return out.getvalue()
 
 
