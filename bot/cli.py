@@ -389,9 +389,8 @@ def _past_summary(
     args: argparse.Namespace, session: Session, ctx: Context
 ) -> tuple[Summary, list[Reply]] | str | None:
     """`show NAME` or `preview --as-of DAY`: the summary then, or why not; None for now."""
-    from datetime import date
-
-    from handlers.summary.post import AsOfRefused, posted_summary, preview_as_of, run_name
+    from handlers.state import as_of
+    from handlers.summary.post import posted_summary, preview_as_of, run_name
 
     if args.action == "show":
         runs = summary_runs.posted_runs(session)
@@ -405,13 +404,12 @@ def _past_summary(
         return posted_summary(session, ctx, max(found, key=lambda r: (r.attempt, -r.id)))
     if args.as_of is None:
         return None
-    try:
-        day = date.fromisoformat(args.as_of.strip())
-    except ValueError:
+    day = as_of.parse_day(args.as_of)
+    if day is None:
         return ctx.t("summary.as_of_bad", value=args.as_of)
     try:
         return preview_as_of(session, ctx, day)
-    except AsOfRefused as refused:
+    except as_of.Refused as refused:
         return ctx.t(refused.key, **refused.values)
 
 

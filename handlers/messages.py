@@ -328,20 +328,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The revision added and retired no measure, moved no due date and changed no owner.",
     },
     "summary.as_of_bad": {
-        "fi": "--as-of on päivä muodossa VVVV-KK-PP, esim. 2026-05-20 (annettu: {value}).",
-        "en": "--as-of takes a day as YYYY-MM-DD, e.g. 2026-05-20 (given: {value}).",
-    },
-    "summary.as_of_before": {
-        "fi": "Ohjelmaa ei vielä ollut {date}: se tuotiin ensimmäisen kerran {first}.",
-        "en": "The programme did not exist yet on {date}: it was first imported on {first}.",
-    },
-    "summary.as_of_none": {
-        "fi": "Ohjelmaa ei ole vielä tuotu: katsausta ei ole mistään päivästä.",
-        "en": "No programme has been imported yet: there is no summary of any day.",
-    },
-    "summary.as_of_future": {
-        "fi": "{date} on tulevaisuudessa: tilanne tiedetään vain tähän päivään ({today}) asti.",
-        "en": "{date} is in the future: the state is known only up to today ({today}).",
+        "fi": "--as-of on päivä muodossa VVVV-KK-PP tai P.K.VVVV, esim. 2026-05-20 (annettu: "
+        "{value}).",
+        "en": "--as-of takes a day as YYYY-MM-DD or D.M.YYYY, e.g. 2026-05-20 (given: {value}).",
     },
     "summary.show_period": {
         "fi": "Anna katsaus, esim. digibot summary show 2026-H1. Julkaistut: {periods}",
@@ -848,8 +837,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "today or a past day.",
     },
     "asof.before": {
-        "fi": "Ohjelmaa ei ollut vielä tuotu {date}: siltä päivältä ei ole näytettävää.",
-        "en": "The programme had not been imported yet on {date}: there is nothing to show.",
+        "fi": "Ohjelmaa ei ollut vielä tuotu {date}: se tuotiin ensimmäisen kerran {first}.",
+        "en": "The programme had not been imported yet on {date}: it was first imported on "
+        "{first}.",
+    },
+    "asof.none": {
+        "fi": "Ohjelmaa ei ole vielä tuotu: minkään päivän tilannetta ei ole.",
+        "en": "No programme has been imported yet: there is no state of any day.",
     },
     "asof.intro": {
         "fi": "Tilanne päivän päättyessä {date}:",

@@ -451,7 +451,9 @@ SWEDISH: dict[str, str] = {
     "20.5.2026.",
     "asof.future": "{date} ligger i framtiden (i dag är det {today}): läget kan bara visas "
     "per i dag eller en tidigare dag.",
-    "asof.before": "Programmet hade ännu inte importerats {date}: det finns inget att visa.",
+    "asof.before": "Programmet hade ännu inte importerats {date}: det importerades första "
+    "gången {first}.",
+    "asof.none": "Inget program har importerats ännu: det finns inget läge för någon dag.",
     "asof.intro": "Läget vid slutet av {date}:",
     "asof.not_yet": "Åtgärden {id} var ännu inte med i programmet {date}.",
     "list.as_of_period": "När perioden {period} avslutades ({date}):",
@@ -467,13 +469,8 @@ SWEDISH: dict[str, str] = {
     "summary.revised_owners": "Ansvarspersonen bytt ({count})",
     "summary.revised_none": "Revisionen lade inte till eller tog bort någon åtgärd, flyttade "
     "ingen tidsfrist och bytte ingen ansvarsperson.",
-    "summary.as_of_bad": "--as-of tar en dag som ÅÅÅÅ-MM-DD, t.ex. 2026-05-20 (angivet: {value}).",
-    "summary.as_of_before": "Programmet fanns ännu inte {date}: det importerades första gången "
-    "{first}.",
-    "summary.as_of_none": "Inget program har importerats ännu: det finns ingen översikt för "
-    "någon dag.",
-    "summary.as_of_future": "{date} ligger i framtiden: läget är känt bara fram till i dag "
-    "({today}).",
+    "summary.as_of_bad": "--as-of tar en dag som ÅÅÅÅ-MM-DD eller D.M.ÅÅÅÅ, t.ex. 2026-05-20 "
+    "(angivet: {value}).",
     "summary.show_period": "Ange översikten, t.ex. digibot summary show 2026-H1. Publicerade: "
     "{periods}",
     "summary.show_unknown": "Ingen översikt {period} har publicerats. Publicerade: {periods}",

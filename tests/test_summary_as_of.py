@@ -22,10 +22,11 @@ from bot.slack.publisher import SlackPublisher
 from bot.teams.cards import render_cards
 from handlers.context import Context
 from handlers.render_text import render_text
+from handlers.state.as_of import Refused as AsOfRefused
 from handlers.summary.chart import status_chart
 from handlers.summary.document import render_html, render_markdown
 from handlers.summary.measures_csv import render_csv
-from handlers.summary.post import AsOfRefused, post, posted_summary, preview_as_of
+from handlers.summary.post import post, posted_summary, preview_as_of
 from handlers.summary.report import title
 from storage import crud, plan
 from storage.db import session_scope
@@ -320,11 +321,11 @@ def test_summary_preview_as_of_in_every_format_tells_the_revision(
 @pytest.mark.parametrize(
     ("language", "value", "says"),
     [
-        ("en", "2025-02-30", "--as-of takes a day as YYYY-MM-DD, e.g. 2026-05-20 (given: 2025-"),
+        ("en", "2025-02-30", "--as-of takes a day as YYYY-MM-DD or D.M.YYYY, e.g. 2026-05-20"),
         ("fi", "eilen", "--as-of on päivä muodossa VVVV-KK-PP"),
-        ("en", "2025-01-09", "did not exist yet on 9 Jan 2025: it was first imported on 10 Jan"),
-        ("fi", "2025-01-09", "Ohjelmaa ei vielä ollut 9.1.2025: se tuotiin ensimmäisen kerran"),
-        ("en", "2999-01-01", "1 Jan 2999 is in the future: the state is known only up to today"),
+        ("en", "2025-01-09", "not been imported yet on 9 Jan 2025: it was first imported on 10"),
+        ("fi", "2025-01-09", "Ohjelmaa ei ollut vielä tuotu 9.1.2025: se tuotiin ensimmäisen"),
+        ("en", "2999-01-01", "1 Jan 2999 is in the future (today is"),
         ("fi", "2999-01-01", "1.1.2999 on tulevaisuudessa"),
     ],
 )
@@ -345,4 +346,4 @@ def test_as_of_belongs_to_preview_and_a_programme_must_exist(
     assert "Usage: digibot summary preview [--as-of YYYY-MM-DD]" in capsys.readouterr().err
     with session_scope(engine) as session, pytest.raises(AsOfRefused) as refused:
         preview_as_of(session, Context(engine=engine, now=lambda: LATER), date(2025, 5, 1))
-    assert refused.value.key == "summary.as_of_none"
+    assert refused.value.key == "asof.none"

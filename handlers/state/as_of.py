@@ -46,20 +46,47 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+class Refused(ValueError):
+    """A day the data cannot answer for: the message key and its values."""
+
+    def __init__(self, key: str, **values: str) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def end_of_day(day: date, ctx: Context) -> datetime:
+    """The last moment of a local day, in UTC (now, for today)."""
+    midnight = datetime.combine(day + timedelta(days=1), time(), tzinfo=ctx.timezone)
+    return min(midnight.astimezone(UTC) - timedelta(microseconds=1), ctx.now())
+
+
+def moment_of(session: Session, day: date, ctx: Context) -> datetime:
+    """The end of `day`, if the programme existed then and it is not in the future;
+    Refused otherwise."""
+    lang = ctx.language
+    today = local_today(ctx)
+    if day > today:
+        raise Refused("asof.future", date=fmt.day(lang, day), today=today.isoformat())
+    at = end_of_day(day, ctx)
+    if plan.revision_as_of(session, at=at) is None:
+        revisions = plan.revisions(session)
+        if not revisions:
+            raise Refused("asof.none")
+        first = min(r.created_at for r in revisions).astimezone(ctx.timezone).date()
+        raise Refused("asof.before", date=fmt.day(lang, day), first=fmt.day(lang, first))
+    return at
+
+
 def moment(session: Session, text: str, ctx: Context, example: str) -> Moment | Reply:
     """The moment `text` names, or a reply saying why there is nothing to show then."""
     t = ctx.t
     day = parse_day(text)
     if day is None:
         return error(t("asof.bad_date", text=fmt.clip(text)), t(example, p=ctx.prefix))
-    today = local_today(ctx)
-    if day > today:
-        return error(t("asof.future", date=fmt.day(ctx.language, day), today=today.isoformat()))
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=ctx.timezone)
-    at = min(end.astimezone(UTC) - timedelta(microseconds=1), ctx.now())
-    if plan.revision_as_of(session, at=at) is None:
-        return error(t("asof.before", date=fmt.day(ctx.language, day)))
-    return Moment(at, day)
+    try:
+        return Moment(moment_of(session, day, ctx), day)
+    except Refused as refused:
+        return error(t(refused.key, **refused.values))
 
 
 def roles_then(session: Session, row: MeasurePlan) -> Roles:

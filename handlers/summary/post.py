@@ -11,7 +11,7 @@ import socket
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, Literal, Protocol
 
@@ -23,6 +23,7 @@ from handlers.context import Actor, Context
 from handlers.language import personal
 from handlers.replies import Hint, Paragraph, Reply, error
 from handlers.schedule import SummaryKey, half_year, hand_post_key, next_summary
+from handlers.state import as_of
 from handlers.state.reply import local_today
 from handlers.summary.build import Summary, build_summary
 from handlers.summary.chart import status_chart
@@ -116,36 +117,11 @@ def _plan_at(session: Session, moment: datetime) -> datetime | None:
     return moment if plan.revision_as_of(session, at=moment) is not None else None
 
 
-class AsOfRefused(ValueError):
-    """An --as-of day the data cannot answer for: the message key and its values."""
-
-    def __init__(self, key: str, **values: str) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
-
-
-def end_of_day(day: date, ctx: Context) -> datetime:
-    """The last moment of a local day, in UTC."""
-    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ctx.timezone)
-    return (midnight - timedelta(microseconds=1)).astimezone(UTC)
-
-
 def preview_as_of(session: Session, ctx: Context, day: date) -> tuple[Summary, list[Reply]]:
     """The summary as the data stood at the end of the local `day`: the plan and the
-    statuses then, compared with the last summary posted before then (or the import)."""
-    lang = ctx.language
-    if day > local_today(ctx):
-        today = fmt.day(lang, local_today(ctx))
-        raise AsOfRefused("summary.as_of_future", date=fmt.day(lang, day), today=today)
-    moment = end_of_day(day, ctx)
-    if plan.revision_as_of(session, at=moment) is None:
-        first = plan.revisions(session)
-        if not first:
-            raise AsOfRefused("summary.as_of_none")
-        began = min(r.created_at for r in first).astimezone(ctx.timezone).date()
-        raise AsOfRefused(
-            "summary.as_of_before", date=fmt.day(lang, day), first=fmt.day(lang, began)
-        )
+    statuses then, compared with the last summary posted before then (or the import);
+    `as_of.Refused` for a day in the future or before the programme."""
+    moment = as_of.moment_of(session, day, ctx)  # as_of.Refused if it cannot be told
     key = hand_post_key(moment, ctx.schedule, ctx.timezone)
     baseline = summary_runs.last_posted(session, excluding=key.name, until=moment)
     summary = build_summary(
