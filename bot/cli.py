@@ -139,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--history", action="store_true", help="include every status update")
     p.add_argument("--output", type=Path, help="write to this file instead of stdout")
     p.add_argument("--excel", action="store_true", help="CSV with ; and a BOM, for Excel")
+    p.add_argument(
+        "--as-of", metavar="DAY", help="as the data stood at the end of that day (YYYY-MM-DD)"
+    )
     p.set_defaults(run=_export)
 
     p = sub.add_parser("restore", help="load a JSON export with history into an empty database")
@@ -309,12 +312,25 @@ def _os_user() -> str:
 
 
 def _export(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    from handlers.state import as_of
+
     engine = _engine(settings)
     with session_scope(engine) as session:
+        at = None
+        if args.as_of is not None:
+            day = as_of.parse_day(args.as_of)
+            if day is None:
+                print(t("summary.as_of_bad", value=args.as_of), file=sys.stderr)
+                return 1
+            try:
+                at = as_of.moment_of(session, day, _context(engine, settings))
+            except as_of.Refused as refused:
+                print(t(refused.key, **refused.values), file=sys.stderr)
+                return 1
         if args.format == "json":
-            text = export_json(session, history=args.history)
+            text = export_json(session, history=args.history, at=at)
         else:
-            text = export_csv(session, history=args.history, excel=args.excel)
+            text = export_csv(session, history=args.history, excel=args.excel, at=at)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
     else:

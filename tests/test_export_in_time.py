@@ -187,3 +187,22 @@ def test_a_broken_history_of_the_programme_is_refused_with_its_place(
             assert plan.revisions(session) == []
     finally:
         second.dispose()
+
+
+def test_the_cli_exports_as_of_a_day_and_refuses_a_day_it_cannot_tell(
+    revised: Engine, tmp_path: Path
+) -> None:
+    from tests.test_export import cli
+
+    done = cli(tmp_path, "digibot.db", "export", "--history", "--as-of", "30.9.2025")
+    assert done.returncode == 0, done.stderr
+    then = json.loads(done.stdout)
+    assert _measure(then, "1.1")["due"] == "2026-06" and len(then["revisions"]) == 1
+    for day, said in (
+        ("2024-12-31", "had not been imported yet on 31 Dec 2024: it was first imported on"),
+        ("2999-01-01", "1 Jan 2999 is in the future"),
+        ("syyskuu", "--as-of takes a day as YYYY-MM-DD or D.M.YYYY"),
+    ):
+        refused = cli(tmp_path, "digibot.db", "export", "--as-of", day)
+        assert refused.returncode == 1 and refused.stdout == b""
+        assert said in refused.stderr.decode()
