@@ -47,8 +47,9 @@ def append_assessment(
         author=author,
         origin=origin,
         source=source,
-        **({"created_at": created_at} if created_at else {}),
     )
+    if created_at is not None:
+        row.created_at = created_at
     session.add(row)
     session.flush()
     return row

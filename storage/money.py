@@ -74,8 +74,9 @@ def append_spending(
         source=source,
         note=note,
         idempotency_key=idempotency_key,
-        **({"created_at": created_at} if created_at else {}),
     )
+    if created_at is not None:
+        row.created_at = created_at
     session.add(row)
     session.flush()
     return row
