@@ -202,6 +202,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Digitaalinen kypsyys (1–5): lähtötaso {baseline} → nyt {current} → tavoite {target}",
         "en": "Digital maturity (1–5): baseline {baseline} → now {current} → target {target}",
     },
+    # the summary's main message (one phone screen) and its grouped lists
+    "summary.overview_short": {
+        "fi": "Tilanne {date}: {count} toimenpidettä, valmiina {done}, edistyminen keskimäärin "
+        "{average}.",
+        "en": "State on {date}: {count} measures, {done} done, average progress {average}.",
+    },
+    "summary.changed_line": {"fi": "{heading}: {changes}.", "en": "{heading}: {changes}."},
+    "summary.changed_done": {"fi": "{count} valmistui", "en": "{count} newly done"},
+    "summary.changed_delayed": {"fi": "{count} viivästyi", "en": "{count} newly delayed"},
+    "summary.changed_other": {"fi": "{count} muuta muutosta", "en": "{count} other changes"},
+    "summary.changed_other_one": {"fi": "{count} muu muutos", "en": "{count} other change"},
+    "summary.attention_count": {"fi": "Huomioitavaa ({count})", "en": "Needs attention ({count})"},
+    "summary.more": {"fi": "…ja {count} muuta.", "en": "… and {count} more."},
+    "summary.reason.overdue": {"fi": "määräaika {due} ohitettu", "en": "past its due date {due}"},
+    "summary.reason.behind": {
+        "fi": "edistyminen vain {progress}",
+        "en": "progress only {progress}",
+    },
+    "summary.theme_changes": {"fi": "Tilamuutokset ({count})", "en": "Status changes ({count})"},
+    "summary.col.theme": {"fi": "Teema", "en": "Theme"},
+    "summary.col.change": {"fi": "Muutos", "en": "Change"},
+    "summary.grouped": {
+        "fi": "Kukin toimenpide on lueteltu oman teemansa osiossa.",
+        "en": "Each measure is listed in its theme's section.",
+    },
     "summary.posted": {
         "fi": "Katsaus {period} julkaistu kanavalle {channel}: {count} viestiä ja kaavio ketjussa.",
         "en": "The summary {period} is posted to {channel}: {count} messages and the chart in "

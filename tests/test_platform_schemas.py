@@ -1,11 +1,15 @@
 """What we hand to a platform is valid by its own published schema: the Slack app manifests
-(Slack's manifest JSON schema), the Teams app manifest (Microsoft's schema of its version),
-and Block Kit (slack_sdk's models, checked on every payload the Slack stand-in receives).
+(Slack's manifest JSON schema), the Teams app package (Microsoft's schemas of its manifest
+version and of its localization files), and Block Kit (slack_sdk's models, checked on every
+payload the Slack stand-in receives).
 The schema files are vendored under tests/schemas/ (sources in their SOURCES.md)."""
 
 from __future__ import annotations
 
 import json
+import re
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,7 @@ from jsonschema import Draft4Validator, Draft7Validator
 from referencing import Registry, Resource
 from slack_sdk import WebClient
 
-from bot.teams.package import MANIFEST_VERSION, manifest
+from bot.teams.package import LANGUAGES, MANIFEST_VERSION, build_package, localization, manifest
 from handlers.messages import Messages
 from tests.slack_standin import SlackStandIn
 
@@ -55,20 +59,65 @@ def test_the_slack_schema_refuses_a_broken_manifest() -> None:
     assert len(_errors(_slack_manifest_validator(), document)) >= 1
 
 
-def _teams_validator() -> Draft4Validator:
-    path = SCHEMAS / "teams" / f"MicrosoftTeams.schema.v{MANIFEST_VERSION}.json"
-    return Draft4Validator(json.loads(path.read_text(encoding="utf-8")))
+def _teams_validator(
+    name: str = f"MicrosoftTeams.schema.v{MANIFEST_VERSION}.json",
+) -> Draft4Validator:
+    return Draft4Validator(json.loads((SCHEMAS / "teams" / name).read_text(encoding="utf-8")))
+
+
+def _localization_errors(strings: dict[str, str]) -> list[str]:
+    """The localization schema's errors, and its lengths: it states each `maxLength` beside a
+    `$ref`, which a draft-04 validator skips, but Teams enforces them."""
+    validator = _teams_validator("MicrosoftTeams.Localization.schema.json")
+    schema = validator.schema
+    errors = _errors(validator, strings)
+    for key, text in strings.items():
+        rules = [schema["properties"].get(key, {})]
+        rules += [rule for p, rule in schema["patternProperties"].items() if re.search(p, key)]
+        longest = min((rule["maxLength"] for rule in rules if "maxLength" in rule), default=None)
+        if longest is not None and len(text) > longest:
+            errors.append(f"[{key!r}]: longer than {longest}")
+    return errors
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])
-def test_the_teams_app_manifest_is_valid_by_microsofts_schema(language: str) -> None:
-    document = manifest(bot_id=BOT_ID, host="digibot.tornio.fi", t=Messages(language))
+def test_the_teams_app_package_is_valid_by_microsofts_schemas(language: str) -> None:
+    """The manifest in the bot's language, a localization file for each other language."""
+    package = build_package(bot_id=BOT_ID, host="digibot.tornio.fi", t=Messages(language))
+    with zipfile.ZipFile(BytesIO(package)) as archive:
+        document = json.loads(archive.read("manifest.json"))
+        assert _errors(_teams_validator(), document) == []
+        info = document["localizationInfo"]
+        assert info["defaultLanguageTag"] == language
+        others = {entry["languageTag"]: entry["file"] for entry in info["additionalLanguages"]}
+        assert set(others) == set(LANGUAGES) - {language} and "sv" in others
+        assert sorted(archive.namelist()) == sorted(
+            ["manifest.json", "color.png", "outline.png", *others.values()]
+        )
+        files = {tag: json.loads(archive.read(name)) for tag, name in others.items()}
+    for strings in files.values():
+        assert _localization_errors(strings) == []
+    described = [document["description"]["full"]] + [f["description.full"] for f in files.values()]
+    assert len(set(described)) == len(LANGUAGES)  # each language its own, none a copy
+
+
+def test_the_teams_app_declares_private_and_shared_channels() -> None:
+    """`tier1` (manifest 1.25 and later) lets a team add the bot to its private and shared
+    channels too; the bot is offered in channels, group chats and the personal chat."""
+    document = manifest(bot_id=BOT_ID, host="digibot.tornio.fi", t=Messages("fi"))
+    assert document["supportsChannelFeatures"] == "tier1"
+    assert document["bots"][0]["scopes"] == ["personal", "team", "groupChat"]
     assert _errors(_teams_validator(), document) == []
 
 
-def test_the_teams_schema_refuses_a_broken_manifest() -> None:
+def test_the_teams_schemas_refuse_a_broken_manifest_and_localization() -> None:
     document = manifest(bot_id="not-a-guid", host="digibot.tornio.fi", t=Messages("fi"))
     assert any("id" in error for error in _errors(_teams_validator(), document))
+    strings = localization("sv") | {"description.short": "x" * 81, "bots[0].menu": "x"}
+    errors = _localization_errors(strings)
+    assert any("description.short" in e for e in errors) and any(
+        "bots[0].menu" in e for e in errors
+    )
 
 
 def test_the_slack_stand_in_fails_a_test_that_sends_invalid_block_kit() -> None:

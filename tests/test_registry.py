@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.teams.package import manifest
+from bot.teams.package import COMMAND_SCOPES, LANGUAGES, localization, manifest
 from handlers import auth, commands
 from handlers.commands import COMMANDS, usage_hint
 from handlers.commands.registry import Command, Request, Who, first_word
 from handlers.context import Actor
-from handlers.messages import Messages
+from handlers.messages import MESSAGES, Messages
 from handlers.replies import Paragraph, Reply
 from storage import crud
 from storage.db import session_scope
@@ -62,6 +62,26 @@ def test_the_teams_menu_offers_every_command(language: str) -> None:
     for command_list in document["bots"][0]["commandLists"]:
         titles = [c["title"] for c in command_list["commands"]]
         assert titles == [t(c.menu) for c in COMMANDS]
+
+
+def test_each_languages_teams_menu_is_the_registrys_in_that_language() -> None:
+    """Each localization file names every command in its language, in the registry's order;
+    a language the catalogue lacks a menu text in has none (Teams then shows the manifest's)."""
+    for language in LANGUAGES:
+        strings = localization(language)
+        menu = [
+            (MESSAGES[c.menu].get(language), MESSAGES[f"{c.menu}.help"].get(language))
+            for c in COMMANDS
+        ]
+        whole = all(title and description for title, description in menu)
+        assert whole or language == "sv"  # Swedish arrives in the catalogue separately
+        listed = {key: text for key, text in strings.items() if key.startswith("bots[0].")}
+        assert listed == {
+            f"bots[0].commandLists[{index}].commands[{i}].{field}": text
+            for index, _ in enumerate(COMMAND_SCOPES)
+            for i, texts in enumerate(menu if whole else [])
+            for field, text in zip(("title", "description"), texts, strict=True)
+        }
 
 
 def test_a_members_command_is_authorized_by_handle_not_by_itself(

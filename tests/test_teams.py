@@ -214,6 +214,34 @@ def test_a_channel_message_mentioning_the_bot_is_answered_in_its_thread(teams: R
         assert conversations.find(session, platform="teams", conversation_id=CHANNEL)
 
 
+@pytest.mark.parametrize("membership", ["private", "shared"])
+def test_a_private_or_shared_channel_is_answered_remembered_and_gets_the_summary(
+    teams: Running, membership: str
+) -> None:
+    """Such a channel's activities name the channel but need not name a team (a shared
+    channel is seen from several): nothing of the bot's depends on `channelData.team`."""
+    closed = f"19:{membership}-board@thread.tacv2"
+    message = channel_message(teams.connector.url, COORDINATOR, "show 1.1")
+    message["conversation"]["id"] = f"{closed};messageid=5"
+    message["channelData"] = {
+        "channel": {"id": closed, "membershipType": membership},
+        "tenant": {"id": "tenant-tornio"},
+    }
+    assert teams.send(message).status_code in (200, 202)
+    [answer] = teams.connector.activities()
+    assert answer["conversation"] == f"{closed};messageid=5"
+    assert "Suomi.fi-viestit" in texts(answer)
+    teams.connector.sent.clear()
+    ctx = Context(
+        engine=teams.engine, language="en", now=lambda: datetime(2025, 5, 20, 6, tzinfo=UTC)
+    )
+    outcome = post(ctx, TeamsPublisher(teams.bot, closed), trigger="cli", requested_by="cli")
+    assert outcome.state == "posted"
+    main, *thread = teams.connector.activities()
+    assert main["conversation"] == closed and thread
+    assert all(s["conversation"] == f"{closed};messageid={main['id']}" for s in thread)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -592,7 +620,7 @@ def test_installed_team_channel_is_remembered(teams: Running) -> None:
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])
-def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_and_icons(
+def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_languages_and_icons(
     tmp_path, language
 ) -> None:
     import os
@@ -613,9 +641,13 @@ def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_and_icons(
         env=env, capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+    others = {"fi": ["en.json", "sv.json"], "en": ["fi.json", "sv.json"]}[language]
     with zipfile.ZipFile(tmp_path / "app.zip") as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == sorted(
+            ["color.png", "manifest.json", "outline.png", *others]
+        )
         manifest = json.loads(archive.read("manifest.json"))
+        swedish = json.loads(archive.read("sv.json"))
         sizes = {
             name: struct.unpack(">II", archive.read(name)[16:24])
             for name in ("color.png", "outline.png")
@@ -625,13 +657,10 @@ def test_the_teams_app_package_holds_a_manifest_with_the_command_menu_and_icons(
     assert manifest["id"] == bot["botId"] == bot_id and manifest["validDomains"] == [
         "bot.tornio.fi"
     ]
-    assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
-    for command_list in bot["commandLists"]:
-        assert len(command_list["commands"]) <= 10
-        for command in command_list["commands"]:
-            assert len(command["title"]) <= 32 and len(command["description"]) <= 128
+    assert manifest["localizationInfo"]["defaultLanguageTag"] == language
     titles = {c["title"] for c in bot["commandLists"][0]["commands"]}
     assert ("tila" in titles) if language == "fi" else ("status" in titles)
+    assert "program" in swedish["description.short"]  # Swedish, whatever the bot's language
 
 
 def test_the_same_message_id_in_two_chats_is_two_updates(teams: Running) -> None:

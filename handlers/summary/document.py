@@ -31,6 +31,12 @@ def md(text: str) -> str:
 
 
 def render_markdown(parts: list[Reply]) -> str:
+    """The parts one after another, the first (the summary's one-page opening) ruled off."""
+    opening, rest = _markdown(parts[:1]), _markdown(parts[1:])
+    return f"{opening}\n---\n\n{rest}" if rest else opening
+
+
+def _markdown(parts: list[Reply]) -> str:
     out: list[str] = []
     for block in (block for part in parts for block in part.blocks):
         match block:
@@ -55,7 +61,7 @@ def render_markdown(parts: list[Reply]) -> str:
                 out.append("\n".join(table))
             case Chart():
                 pass  # the Markdown document is text; the chart goes with the HTML one
-    return "\n\n".join(out) + "\n"
+    return "\n\n".join(out) + "\n" if out else ""
 
 
 STYLE = """
@@ -76,13 +82,29 @@ ul { padding-left: 1.2rem; }
 .mark { font-weight: bold; }
 figure { margin: 1rem 0; }
 figure img { max-width: 100%; }
+section.opening { break-after: page; page-break-after: always; }
 """ + "".join(f".mark.{code} {{ color: {style.colour}; }}\n" for code, style in STYLES.items())
 
 
 def render_html(parts: list[Reply], *, title: str, language: str, chart_png: bytes | None) -> str:
+    """A section a part; the first (the summary's one-page opening) ends its page."""
     t = Messages(language)  # type: ignore[arg-type]
     body: list[str] = []
-    for block in (block for part in parts for block in part.blocks):
+    for n, part in enumerate(parts):
+        body.append('<section class="opening">' if n == 0 else "<section>")
+        body.extend(_html_blocks(part, t, chart_png))
+        body.append("</section>")
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        "<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _html_blocks(part: Reply, t: Messages, chart_png: bytes | None) -> list[str]:
+    body: list[str] = []
+    for block in part.blocks:
         match block:
             case Heading(text, level):
                 body.append(f"<h{level}>{_text(text, t)}</h{level}>")
@@ -105,12 +127,7 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
                 body.append(f"<figure>{image}</figure>")
             case Hint():
                 pass  # chat guidance, not for a document
-    return (
-        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        "<main>\n" + "\n".join(body) + "\n</main>\n</body>\n</html>\n"
-    )
+    return body
 
 
 def _list(lines: tuple[str, ...], t: Messages) -> str:

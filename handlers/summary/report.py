@@ -1,16 +1,21 @@
 """The summary's content, in the user's language, as platform-neutral replies: the main
-message first, then one part a theme. Chat shows the parts as a message and its thread;
-the Markdown and HTML documents show them one after another."""
+message first (one phone screen: the headline, the counts, what changed, what needs
+attention), then the details, then one part a theme. Chat shows the parts as a message and
+its thread; the Markdown and HTML documents show them one after another, the main message
+as their one-page opening."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
-from handlers.summary.build import Row, Summary, ThemeSection
-from handlers.vocabulary import STATUSES
+from handlers.summary import attention
+from handlers.summary.build import Change, Row, Summary, ThemeSection
+from handlers.vocabulary import STATUSES, Status
 
 
 def period_label(period: str, ctx: Context) -> str:
@@ -24,15 +29,99 @@ def title(summary: Summary, ctx: Context) -> str:
     )
 
 
+TOP = 5
+"""Attention items named in the main message; the rest are counted ("and N more")."""
+TOP_LINE = 120
+"""Characters of one attention item in the main message: three lines on a phone."""
+LIST_LIMIT = 20
+"""A list in the details longer than this is grouped by theme, with counts; each theme's
+section then lists its own measures."""
+
+Section = Callable[[Summary, Context], list[Block]]
+
+
 def summary_parts(summary: Summary, ctx: Context) -> list[Reply]:
-    return [_main(summary, ctx)] + [_theme(section, ctx) for section in summary.themes]
+    """The main message (one phone screen), then the details, then one part a theme."""
+    main = [block for section in EXECUTIVE for block in section(summary, ctx)]
+    details = [block for section in DETAILS for block in section(summary, ctx)]
+    listings = _listings(summary, ctx)
+    return [
+        Reply((*main, Hint(ctx.t("summary.thread_hint")))),
+        Reply(tuple(details)),
+        *(_theme(section, ctx, listings) for section in summary.themes),
+    ]
 
 
-def _main(summary: Summary, ctx: Context) -> Reply:
+# --- the main message: what the board reads first ---
+
+
+def _headline(summary: Summary, ctx: Context) -> list[Block]:
+    lang = ctx.language
+    overview = ctx.t(
+        "summary.overview_short",
+        date=fmt.day(lang, summary.today),
+        count=len(summary.rows),
+        done=fmt.progress(lang, summary.share_done),
+        average=fmt.progress(lang, summary.average_progress),
+    )
+    return [Heading(title(summary, ctx)), Paragraph(overview)]
+
+
+def _status_counts(summary: Summary, ctx: Context) -> list[Block]:
+    counts = summary.counts
+    return [
+        Paragraph(
+            " · ".join(f"{s.mark} {ctx.t(f'status.{s.code}')} {counts[s.code]}" for s in STATUSES)
+        )
+    ]
+
+
+def _changed(summary: Summary, ctx: Context) -> list[Block]:
+    """What changed, in one line: newly done, newly delayed, and the rest."""
+    t = ctx.t
+    if not summary.changes:
+        return [Paragraph(t("summary.no_changes"))]
+    done, delayed = len(summary.newly_done), len(summary.newly_delayed)
+    other = len(summary.changes) - done - delayed
+    pieces = [
+        t(key, count=count)
+        for key, count in (
+            ("summary.changed_done", done),
+            ("summary.changed_delayed", delayed),
+            ("summary.changed_other_one" if other == 1 else "summary.changed_other", other),
+        )
+        if count
+    ]
+    heading = t("summary.changes_first" if summary.first else "summary.changes")
+    return [Paragraph(t("summary.changed_line", heading=heading, changes=", ".join(pieces)))]
+
+
+def _top_attention(summary: Summary, ctx: Context) -> list[Block]:
+    t = ctx.t
+    found = attention.items(summary)
+    if not found:
+        return [Heading(t("summary.attention"), 2), Paragraph(t("summary.nothing_to_note"))]
+    blocks: list[Block] = [
+        Heading(t("summary.attention_count", count=len(found)), 2),
+        Items(tuple(attention.line(item, ctx, limit=TOP_LINE) for item in found[:TOP])),
+    ]
+    if len(found) > TOP:
+        blocks.append(Paragraph(t("summary.more", count=len(found) - TOP)))
+    return blocks
+
+
+EXECUTIVE: list[Section] = [_headline, _status_counts, _changed, _top_attention]
+"""The main message's sections, in order; a new kind of news is one more section here."""
+
+
+# --- the details: the first reply in the thread, and the document after its first page ---
+
+
+def _by_status(summary: Summary, ctx: Context) -> list[Block]:
     t, lang = ctx.t, ctx.language
     counts = summary.counts
-    blocks: list[Block] = [
-        Heading(title(summary, ctx)),
+    return [
+        Heading(t("summary.by_status"), 2),
         Paragraph(
             t(
                 "summary.overview",
@@ -42,7 +131,6 @@ def _main(summary: Summary, ctx: Context) -> Reply:
                 average=fmt.progress(lang, summary.average_progress),
             )
         ),
-        Heading(t("summary.by_status"), 2),
         Table(
             (t("summary.col.status"), t("summary.col.count")),
             tuple((f"{s.mark} {t(f'status.{s.code}')}", str(counts[s.code])) for s in STATUSES),
@@ -50,10 +138,6 @@ def _main(summary: Summary, ctx: Context) -> Reply:
         ),
         Chart(_chart_alt(summary, ctx)),
     ]
-    blocks += _changes(summary, ctx)
-    blocks += _attention(summary, ctx)
-    blocks.append(Hint(t("summary.thread_hint")))
-    return Reply(tuple(blocks))
 
 
 def _chart_alt(summary: Summary, ctx: Context) -> str:
@@ -70,6 +154,36 @@ def _chart_alt(summary: Summary, ctx: Context) -> str:
                  themes="; ".join(themes))  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Listing:
+    """A list of measures in the details: its heading's catalogue key (with `count`) and
+    each measure's line. A long one is grouped by theme and listed theme by theme."""
+
+    key: str
+    lines: tuple[tuple[Row, str], ...]
+
+    @property
+    def grouped(self) -> bool:
+        return len(self.lines) > LIST_LIMIT
+
+
+def _listings(summary: Summary, ctx: Context) -> list[Listing]:
+    return [_change_listing(summary, ctx), *_attention_listings(summary, ctx)]
+
+
+def _status(status: Status, ctx: Context) -> str:
+    return f"{status.mark} {ctx.t(f'status.{status.code}')}"
+
+
+def _change_listing(summary: Summary, ctx: Context) -> Listing:
+    def line(change: Change) -> str:
+        before, after = _status(change.before, ctx), _status(change.row.status, ctx)
+        row = change.row
+        return ctx.t("summary.change", id=row.code, title=row.title, before=before, after=after)
+
+    return Listing("summary.theme_changes", tuple((c.row, line(c)) for c in summary.changes))
+
+
 def _changes(summary: Summary, ctx: Context) -> list[Block]:
     t = ctx.t
     heading = Heading(t("summary.changes_first" if summary.first else "summary.changes"), 2)
@@ -81,47 +195,71 @@ def _changes(summary: Summary, ctx: Context) -> list[Block]:
         done=len(summary.newly_done),
         delayed=len(summary.newly_delayed),
     )
-    lines = tuple(
-        t(
-            "summary.change",
-            id=c.row.code,
-            title=c.row.title,
-            before=f"{c.before.mark} {t(f'status.{c.before.code}')}",
-            after=f"{c.row.status.mark} {t(f'status.{c.row.status.code}')}",
+    listing = _change_listing(summary, ctx)
+    if not listing.grouped:
+        return [heading, Paragraph(counts), Items(tuple(line for _, line in listing.lines))]
+    return [heading, Paragraph(counts), _transitions(summary, ctx), Paragraph(t("summary.grouped"))]
+
+
+def _transitions(summary: Summary, ctx: Context) -> Table:
+    """The changes counted by theme and by transition ("🟢 On track → ✅ Done: 12"), the
+    most frequent first in each theme."""
+    order = {status.code: n for n, status in enumerate(STATUSES)}
+    rows: list[tuple[str, str, str]] = []
+    for section in summary.themes:
+        counted = Counter(
+            (c.before, c.row.status) for c in summary.changes if c.row.theme == section.code
         )
-        for c in summary.changes
+        for (before, after), n in sorted(
+            counted.items(),
+            key=lambda kv: (-kv[1], order[kv[0][0].code], order[kv[0][1].code]),
+        ):
+            change = f"{_status(before, ctx)} → {_status(after, ctx)}"
+            rows.append((f"{section.code} {section.name}", change, str(n)))
+    t = ctx.t
+    return Table(
+        (t("summary.col.theme"), t("summary.col.change"), t("summary.col.count")),
+        tuple(rows),
+        tuple(f"{theme}: {change}: {n}" for theme, change, n in rows),
     )
-    return [heading, Paragraph(counts), Items(lines)]
+
+
+def _attention_listings(summary: Summary, ctx: Context) -> list[Listing]:
+    """The details' attention groups (every kind), then the measures not updated."""
+    listings = []
+    for key, kinds, rows in attention.groups(summary):
+        lines = [(row, next(k for k in kinds if k.applies(row)).detail(row, ctx)) for row in rows]
+        listings.append(Listing(key, tuple(lines)))
+    stale = [(r, f"{attention.name(r)} ({r.owner})") for r in summary.rows if r.stale]
+    listings.append(Listing("summary.stale_first" if summary.first else "summary.stale",
+                            tuple(stale)))  # fmt: skip
+    return listings
 
 
 def _attention(summary: Summary, ctx: Context) -> list[Block]:
-    t, lang = ctx.t, ctx.language
+    t = ctx.t
     blocks: list[Block] = [Heading(t("summary.attention"), 2)]
-    troubled = summary.where(lambda r: r.status.code in ("delayed", "at_risk"))
-    groups: list[tuple[str, tuple[Row, ...], Callable[[Row], str]]] = [
-        ("summary.troubled", troubled, lambda r: f"{_name(r)} ({r.owner}): {r.note or '—'}"),
-        ("summary.overdue", summary.where(lambda r: r.overdue), lambda r: t(
-            "summary.overdue_line", name=_name(r), due=fmt.when(lang, r.due), owner=r.owner)),
-        ("summary.behind", summary.where(lambda r: r.behind), lambda r: t(
-            "summary.behind_line", name=_name(r), progress=fmt.progress(lang, r.progress),
-            owner=r.owner)),
-        ("summary.stale_first" if summary.first else "summary.stale",
-         summary.where(lambda r: r.stale), lambda r: f"{_name(r)} ({r.owner})"),
-    ]  # fmt: skip
-    for key, rows, line in groups:
-        if rows:
-            blocks.append(Heading(t(key, count=len(rows)), 3))
-            blocks.append(Items(tuple(line(r) for r in rows)))
+    themes = {section.code: section.name for section in summary.themes}
+    for listing in _attention_listings(summary, ctx):
+        if not listing.lines:
+            continue
+        blocks.append(Heading(t(listing.key, count=len(listing.lines)), 3))
+        if not listing.grouped:
+            blocks.append(Items(tuple(line for _, line in listing.lines)))
+            continue
+        per_theme = Counter(row.theme for row, _ in listing.lines)
+        blocks.append(Items(tuple(f"{code} {themes[code]}: {n}" for code, n in per_theme.items())))
+        blocks.append(Paragraph(t("summary.grouped")))
     if len(blocks) == 1:
         blocks.append(Paragraph(t("summary.nothing_to_note")))
     return blocks
 
 
-def _name(row: Row) -> str:
-    return f"{row.status.mark} {row.code} {row.title}"
+DETAILS: list[Section] = [_by_status, _changes, _attention]
+"""The details' sections, in order."""
 
 
-def _theme(section: ThemeSection, ctx: Context) -> Reply:
+def _theme(section: ThemeSection, ctx: Context, listings: list[Listing]) -> Reply:
     t, lang = ctx.t, ctx.language
     blocks: list[Block] = [Heading(f"{section.code} {section.name}", 2)]
     if section.baseline is not None or section.target is not None:
@@ -151,13 +289,17 @@ def _theme(section: ThemeSection, ctx: Context) -> Reply:
     )
     lines = tuple(_line(r, ctx) for r in section.rows)
     blocks.append(Table(columns, rows, lines) if rows else Paragraph(t("list.empty")))
+    for listing in (listing for listing in listings if listing.grouped):
+        own = tuple(line for row, line in listing.lines if row.theme == section.code)
+        if own:
+            blocks += [Heading(t(listing.key, count=len(own)), 3), Items(own)]
     return Reply(tuple(blocks))
 
 
 def _line(row: Row, ctx: Context) -> str:
     """A measure in chat: mark, id, title, owner, progress and when it was last updated."""
     t, lang = ctx.t, ctx.language
-    parts = [_name(row), row.owner]
+    parts = [attention.name(row), row.owner]
     if row.progress is not None:
         parts.append(fmt.progress(lang, row.progress))
     if row.updated_at:
