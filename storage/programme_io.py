@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from storage import crud, plan
+from storage import crud, maturity, plan
 from storage.dates import first_day, last_day, normalize_when
 from storage.models import Measure, MeasureRole, Person, Programme, Revision, Theme, utcnow
 from storage.text import control_character
@@ -230,7 +230,8 @@ MEASURE_FIELDS = (
 """A measure's fields in the order of a file (and of an export)."""
 assert set(MEASURE_FIELDS) == set(MeasureIn.model_fields)
 REQUIRED = tuple(name for name, info in MeasureIn.model_fields.items() if info.is_required())
-LEVELS = ("baseline", "current", "target")
+LEVELS = ("baseline", "target")
+"""A theme's planned levels; its `current` is an assessment (`storage.maturity`)."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,8 @@ def import_file(
     parsed = read_programme(path)
     at = at or utcnow()
     result = apply_programme(session, parsed)
+    levels = {t.id.lower(): t.current for t in parsed.themes if t.current is not None}
+    maturity.record_file_levels(session, levels, source=label or path.name, by=by, at=at)
     revision = plan.new_revision(
         session, label=label or at.date().isoformat(), by=by, source=path.name, at=at
     )

@@ -20,6 +20,7 @@ from handlers.commands import (
     help_command,
     history,
     list_command,
+    maturity,
     show,
     stale,
     status,
@@ -43,7 +44,18 @@ log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Command, ...] = tuple(
     module.COMMAND
-    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
+    for module in (
+        update,
+        status,
+        show,
+        history,
+        list_command,
+        maturity,
+        undo,
+        stale,
+        summary,
+        help_command,
+    )
 )
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}

@@ -15,7 +15,7 @@ from handlers.context import Context
 from handlers.state.labels import person_label, status_of
 from handlers.state.reply import is_overdue, local_today
 from handlers.vocabulary import STATUSES, Status
-from storage import crud
+from storage import crud, maturity
 from storage.dates import first_day, last_day
 from storage.models import Person, Programme, StatusUpdate
 
@@ -118,6 +118,7 @@ def build_summary(
     )
     roles = crud.roles_of(session, measure_ids=ids)
     theme_codes = {t.id: t.code for t in themes}
+    levels = maturity.current_levels(session, theme_ids=theme_codes, at=cutoff_at)
     rows: dict[int, Row] = {}
     for m in measures:
         update = now_state.get(m.id)
@@ -153,7 +154,7 @@ def build_summary(
                 t.code,
                 t.name,
                 t.baseline,
-                t.current,
+                levels[t.id].level_hundredths / 100 if t.id in levels else None,
                 t.target,
                 tuple(rows[m.id] for m in measures if m.theme_id == t.id),
             )
