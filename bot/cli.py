@@ -4,8 +4,10 @@ migrated before any of them touches the database."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -17,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 import storage
 from bot import console, logs, platforms
 from bot.settings import Settings
+from handlers import formatting as fmt
 from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
@@ -25,6 +28,7 @@ from handlers.summary.build import Summary
 from storage import crud, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
+from storage.maturity_import import import_maturity
 from storage.programme_io import ImportFailed, add_example_updates, import_file
 from storage.restore import RestoreRefused, restore
 from storage.text import neutralise
@@ -101,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="load or update the programme from YAML or CSV")
     p.add_argument("file", type=Path)
     p.set_defaults(run=_import)
+
+    p = sub.add_parser(
+        "import-maturity", help="record maturity assessments from CSV: theme, level, date, source"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--by", help="recorded as their author (default: your user name)")
+    p.set_defaults(run=_import_maturity)
 
     p = sub.add_parser("export", help="measures (and with --history every update) to stdout")
     p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -225,6 +236,43 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
     counts = vars(result)
     print(t("cli.import_ok", path=path, **counts))
     return 0
+
+
+def _import_maturity(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        print(t("cli.file_unreadable", path=path, reason="not found"), file=sys.stderr)
+        return 1
+    engine = _engine(settings)
+    today = datetime.now(settings.timezone).date()
+    try:
+        with session_scope(engine) as session:
+            result = import_maturity(session, path, by=args.by or _os_user(), today=today)
+    except ImportFailed as failed:
+        _import_problems(failed, path, t)
+        return 1
+    print(t("cli.maturity_ok", path=path, count=len(result.recorded), already=len(result.already)))
+    for row in result.recorded:
+        about = ", ".join(p for p in (row.source, fmt.when(t.language, row.assessed_on)) if p)
+        level = fmt.level(t.language, row.level_hundredths / 100)
+        line = t("cli.maturity_line", theme=row.theme.code, level=level, about=about, line=row.line)
+        print("  " + neutralise(line))
+    return 0
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name where the process runs (a container)
+        return "cli"
+
+
+def _import_problems(failed: ImportFailed, path: Path, t: Messages) -> None:
+    print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
+    for problem in failed.problems:
+        message = t(problem.key, **problem.params)
+        line = t("cli.import_error_line", line=problem.line, field=problem.field, message=message)
+        print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
 
 
 def _export(args: argparse.Namespace, settings: Settings, t: Messages) -> int:

@@ -1177,6 +1177,36 @@ MESSAGES.update(
             "en": "Theme “{id}” not found.",
         },
         "theme.known": {"fi": "Teemat: {ids}", "en": "Themes: {ids}"},
+        "maturity.import.empty": {
+            "fi": "tiedostossa ei ole yhtään arviota",
+            "en": "the file holds no assessments",
+        },
+        "maturity.import.unknown_theme": {
+            "fi": "teemaa ”{value}” ei ole ohjelmassa (lähimmät: {ids})",
+            "en": "theme “{value}” is not in the programme (closest: {ids})",
+        },
+        "maturity.import.bad_date": {
+            "fi": "”{value}” ei ole päivämäärä; käytä muotoa 10/2026, 2026-10, 15.10.2026 tai "
+            "2026-10-15",
+            "en": "“{value}” is not a date; use 10/2026, 2026-10, 15.10.2026 or 2026-10-15",
+        },
+        "maturity.import.future_date": {
+            "fi": "arviointipäivä {value} on tulevaisuudessa",
+            "en": "the assessment date {value} is in the future",
+        },
+        "maturity.import.duplicate": {
+            "fi": "sama arvio on jo rivillä {first}",
+            "en": "the same assessment is already on line {first}",
+        },
+        "cli.maturity_ok": {
+            "fi": "Tuotu {path}: {count} kypsyysarviota kirjattu ({already} oli jo kirjattu).",
+            "en": "Imported {path}: {count} maturity assessments recorded ({already} were "
+            "recorded already).",
+        },
+        "cli.maturity_line": {
+            "fi": "{theme}: {level} ({about}), rivi {line}",
+            "en": "{theme}: {level} ({about}), line {line}",
+        },
     }
 )
 
