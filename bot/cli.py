@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -19,6 +20,7 @@ from sqlmodel import Session
 import storage
 from bot import console, logs, platforms
 from bot.settings import Settings
+from handlers import formatting as fmt
 from handlers.context import Actor, Context
 from handlers.messages import Messages
 from handlers.render_text import render_text
@@ -28,6 +30,7 @@ from handlers.summary.build import Summary
 from storage import crud, plan, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
+from storage.maturity_import import import_maturity
 from storage.programme_io import ImportFailed, ImportRefused, add_example_updates, import_file
 from storage.restore import RestoreRefused, restore
 from storage.text import neutralise
@@ -133,6 +136,13 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--by", metavar="NAME", help="who makes the revision (default: the OS user)")
     p.set_defaults(run=_import)
+
+    p = sub.add_parser(
+        "import-maturity", help="record maturity assessments from CSV: theme, level, date, source"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--by", help="recorded as their author (default: your user name)")
+    p.set_defaults(run=_import_maturity)
 
     p = sub.add_parser("export", help="measures (and with --history every update) to stdout")
     p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -272,13 +282,7 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
             if args.dry_run:
                 session.rollback()  # the whole import ran; none of it stays
     except ImportFailed as failed:
-        print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
-        for problem in failed.problems:
-            message = t(problem.key, **problem.params)
-            line = t(
-                "cli.import_error_line", line=problem.line, field=problem.field, message=message
-            )
-            print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
+        _import_problems(failed, path, t)
         return 1
     except ImportRefused as refused:
         print(t("import.refused", path=path), file=sys.stderr)
@@ -309,6 +313,36 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no such user in a container's passwd, no LOGNAME
         return "cli"
+
+
+def _import_maturity(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        print(t("cli.file_unreadable", path=path, reason="not found"), file=sys.stderr)
+        return 1
+    engine = _engine(settings)
+    today = datetime.now(settings.timezone).date()
+    try:
+        with session_scope(engine) as session:
+            result = import_maturity(session, path, by=args.by or _os_user(), today=today)
+    except ImportFailed as failed:
+        _import_problems(failed, path, t)
+        return 1
+    print(t("cli.maturity_ok", path=path, count=len(result.recorded), already=len(result.already)))
+    for row in result.recorded:
+        about = ", ".join(p for p in (row.source, fmt.when(t.language, row.assessed_on)) if p)
+        level = fmt.level(t.language, row.level_hundredths / 100)
+        line = t("cli.maturity_line", theme=row.theme.code, level=level, about=about, line=row.line)
+        print("  " + neutralise(line))
+    return 0
+
+
+def _import_problems(failed: ImportFailed, path: Path, t: Messages) -> None:
+    print(t("cli.import_failed", count=len(failed.problems), path=path), file=sys.stderr)
+    for problem in failed.problems:
+        message = t(problem.key, **problem.params)
+        line = t("cli.import_error_line", line=problem.line, field=problem.field, message=message)
+        print("  " + neutralise(line), file=sys.stderr)  # the file's text, shown inert
 
 
 def _export(args: argparse.Namespace, settings: Settings, t: Messages) -> int:

@@ -35,10 +35,11 @@ def day(language: Language, value: date) -> str:
 
 
 def level(language: Language, value: float | None) -> str:
-    """A maturity level on the 1–5 scale: 2,8 in Finnish, 2.8 in English."""
+    """A maturity level on the 1–5 scale: 2,8 in Finnish, 2.8 in English; a second decimal
+    only where there is one (3,25)."""
     if value is None:
         return "—"
-    text = f"{value:.1f}"
+    text = f"{value:.2f}".removesuffix("0")
     return text.replace(".", ",") if language in _NORDIC else text
 
 

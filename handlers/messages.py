@@ -1393,6 +1393,144 @@ MESSAGES.update(
 )
 
 
+# Maturity: a theme's assessed level on Kuntaliitto's 1–5 scale (handlers/commands/maturity.py).
+MESSAGES.update(
+    {
+        "help.maturity": {
+            "fi": "{p}kypsyys [<teema> [<taso> <lähde> <pvm>]] — teemojen digitaalinen kypsyys "
+            "(1–5); tason kirjaa digikoordinaattori. Esim. {p}kypsyys T1 3,2 Itsearviointi "
+            "10/2026",
+            "en": "{p}maturity [<theme> [<level> <source> <date>]] — the themes' digital "
+            "maturity (1–5); coordinators record a level. E.g. {p}maturity T1 3.2 "
+            "Self-assessment 10/2026",
+        },
+        "example.maturity": {
+            "fi": "Esimerkki: {p}kypsyys T1 3,2 Itsearviointi 10/2026 (päivä myös 2026-10, "
+            "15.10.2026 tai 2026-10-15; oletus tänään)",
+            "en": "Example: {p}maturity T1 3.2 Self-assessment 10/2026 (the date also 2026-10, "
+            "15.10.2026 or 2026-10-15; today if left out)",
+        },
+        "teams.command.maturity": {"fi": "kypsyys", "en": "maturity"},
+        "teams.command.maturity.help": {
+            "fi": "kypsyys [teema] — digitaalinen kypsyys 1–5: lähtötaso, arviot, tavoite",
+            "en": "maturity [theme] — digital maturity 1–5: baseline, assessments, target",
+        },
+        "maturity.refused": {
+            "fi": "Kypsyystason kirjaa digikoordinaattori; mitään ei tallennettu.",
+            "en": "Maturity levels are recorded by coordinators; nothing was saved.",
+        },
+        "maturity.refused_hint": {
+            "fi": "Teeman kypsyyden näet komennolla {p}kypsyys {id}",
+            "en": "See the theme's maturity with {p}maturity {id}",
+        },
+        "maturity.bad_level": {
+            "fi": "”{value}” ei ole kypsyystaso 1–5 (enintään kaksi desimaalia, esim. 3,2). "
+            "Mitään ei tallennettu.",
+            "en": "“{value}” is not a maturity level from 1 to 5 (at most two decimals, e.g. "
+            "3.2). Nothing was saved.",
+        },
+        "maturity.bad_date": {
+            "fi": "”{value}” ei ole päivämäärä. Anna arvioinnin kuukausi tai päivä: 10/2026, "
+            "2026-10, 15.10.2026 tai 2026-10-15. Mitään ei tallennettu.",
+            "en": "“{value}” is not a date. Give the month or day of the assessment: 10/2026, "
+            "2026-10, 15.10.2026 or 2026-10-15. Nothing was saved.",
+        },
+        "maturity.future_date": {
+            "fi": "Arviointipäivä {when} on tulevaisuudessa: anna päivä, jolloin taso arvioitiin. "
+            "Mitään ei tallennettu.",
+            "en": "The assessment date {when} is in the future: give the date the level was "
+            "assessed. Nothing was saved.",
+        },
+        "maturity.source_too_long": {
+            "fi": "Lähde on liian pitkä ({length} merkkiä, enintään {limit}). Mitään ei "
+            "tallennettu.",
+            "en": "The source is too long ({length} characters, at most {limit}). Nothing was "
+            "saved.",
+        },
+        "maturity.repeat": {
+            "fi": "Tämä arvio on jo tallennettu; mitään ei tallennettu uudelleen.",
+            "en": "This assessment was saved already; nothing was saved again.",
+        },
+        "maturity.recorded": {
+            "fi": "{theme}: kypsyys {level} ({about}); lähtötaso {baseline} → tavoite {target}",
+            "en": "{theme}: maturity {level} ({about}); baseline {baseline} → target {target}",
+        },
+        "maturity.path_hint": {
+            "fi": "Teeman kypsyyden historia: {p}kypsyys {id}",
+            "en": "The theme's maturity over time: {p}maturity {id}",
+        },
+        "maturity.title": {
+            "fi": "{theme} — digitaalinen kypsyys (1–5)",
+            "en": "{theme} — digital maturity (1–5)",
+        },
+        "maturity.baseline": {"fi": "Lähtötaso {level}", "en": "Baseline {level}"},
+        "maturity.target": {"fi": "Tavoite {level}", "en": "Target {level}"},
+        "maturity.assessment": {
+            "fi": "{level} — {source}, {when} ({author})",
+            "en": "{level} — {source}, {when} ({author})",
+        },
+        "maturity.origin.chat": {"fi": "arvio", "en": "assessment"},
+        "maturity.origin.maturity-import": {"fi": "tuotu arvio", "en": "imported assessment"},
+        "maturity.origin.programme": {"fi": "ohjelmatiedosto", "en": "programme file"},
+        "maturity.none": {
+            "fi": "Teemalle ei ole vielä kirjattu kypsyysarviota.",
+            "en": "No maturity assessment has been recorded for the theme yet.",
+        },
+        "maturity.overview": {
+            "fi": "Digitaalinen kypsyys teemoittain (1–5)",
+            "en": "Digital maturity by theme (1–5)",
+        },
+        "maturity.line": {
+            "fi": "{theme}: lähtötaso {baseline} → nyt {current} → tavoite {target}",
+            "en": "{theme}: baseline {baseline} → now {current} → target {target}",
+        },
+        "maturity.no_themes": {
+            "fi": "Ohjelmassa ei ole vielä teemoja.",
+            "en": "The programme has no themes yet.",
+        },
+        "theme.not_found": {
+            "fi": "Teemaa ”{id}” ei löydy. Tarkoititko: {ids}?",
+            "en": "Theme “{id}” not found. Did you mean: {ids}?",
+        },
+        "theme.not_found_none": {
+            "fi": "Teemaa ”{id}” ei löydy.",
+            "en": "Theme “{id}” not found.",
+        },
+        "theme.known": {"fi": "Teemat: {ids}", "en": "Themes: {ids}"},
+        "maturity.import.empty": {
+            "fi": "tiedostossa ei ole yhtään arviota",
+            "en": "the file holds no assessments",
+        },
+        "maturity.import.unknown_theme": {
+            "fi": "teemaa ”{value}” ei ole ohjelmassa (lähimmät: {ids})",
+            "en": "theme “{value}” is not in the programme (closest: {ids})",
+        },
+        "maturity.import.bad_date": {
+            "fi": "”{value}” ei ole päivämäärä; käytä muotoa 10/2026, 2026-10, 15.10.2026 tai "
+            "2026-10-15",
+            "en": "“{value}” is not a date; use 10/2026, 2026-10, 15.10.2026 or 2026-10-15",
+        },
+        "maturity.import.future_date": {
+            "fi": "arviointipäivä {value} on tulevaisuudessa",
+            "en": "the assessment date {value} is in the future",
+        },
+        "maturity.import.duplicate": {
+            "fi": "sama arvio on jo rivillä {first}",
+            "en": "the same assessment is already on line {first}",
+        },
+        "cli.maturity_ok": {
+            "fi": "Tuotu {path}: {count} kypsyysarviota kirjattu ({already} oli jo kirjattu).",
+            "en": "Imported {path}: {count} maturity assessments recorded ({already} were "
+            "recorded already).",
+        },
+        "cli.maturity_line": {
+            "fi": "{theme}: {level} ({about}), rivi {line}",
+            "en": "{theme}: {level} ({about}), line {line}",
+        },
+    }
+)
+
+
 def _add_swedish() -> None:
     from handlers.messages_sv import SWEDISH
 

@@ -29,10 +29,11 @@ from typing import (
 from pydantic import AwareDatetime, BaseModel, ConfigDict, create_model
 from sqlmodel import Session, SQLModel, col, select
 
-from storage import crud, plan
+from storage import crud, maturity, plan
 from storage.models import (
     ConversationRef,
     Coordinator,
+    MaturityAssessment,
     Measure,
     MeasurePlan,
     Period,
@@ -140,6 +141,7 @@ if TYPE_CHECKING:
     RevisionOut = _Row
     PlanOut = _Row
     ThemePlanOut = _Row
+    AssessmentOut = _Row
 else:
     RETIRED = {  # not in versions 1 and 2
         "retired_at": (AwareDatetime | None, None),
@@ -172,12 +174,20 @@ else:
     CoordinatorOut = row_model(
         Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
     )
+    AssessmentOut = row_model(
+        MaturityAssessment,
+        skip=("id", "theme_id"),
+        rename={"created_at": "time"},
+        first=("level_hundredths", "assessed_on", "source", "author", "origin", "time"),
+        defaults=False,
+    )
     ThemeOut = row_model(
         Theme,
         skip=("id", "code_key"),
         rename={"code": "id"},
         defaults=False,
         plan=(list[ThemePlanOut] | None, None),
+        assessments=(list[AssessmentOut] | None, None),  # not in versions 1 to 3
         **RETIRED,
     )
     UpdateOut = row_model(
@@ -235,6 +245,8 @@ def build_export(session: Session, *, history: bool, at: datetime | None = None)
     refs = {i: p.ref for i, p in people.items()}
     themes = _themes_as_of(session, at)
     theme_codes = {i: t.code for i, t in themes.items()}
+    # A theme's current level is its latest assessment then (the `current` column is unused).
+    assessed = maturity.assessments(session, theme_ids=list(themes), at=at)
     measures = _measures_as_of(session, at)
     ids = list(measures)
     current = crud.current_updates(session, measure_ids=ids, at=at)
@@ -276,7 +288,15 @@ def build_export(session: Session, *, history: bool, at: datetime | None = None)
             (_row(CoordinatorOut, c, id=p.ref) for c, p in coordinators), key=lambda c: c.id
         ),
         themes=[
-            _row(ThemeOut, t, plan=theme_plans.get(t.id, []) if history else None)
+            _row(
+                ThemeOut,
+                t,
+                current=assessed[t.id][-1].level_hundredths / 100 if t.id in assessed else None,
+                plan=theme_plans.get(t.id, []) if history else None,
+                assessments=[_row(AssessmentOut, a) for a in assessed.get(t.id, [])]
+                if history
+                else None,
+            )
             for t in sorted(themes.values(), key=lambda t: crud.natural_key(t.code))
         ],
         measures=[

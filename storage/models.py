@@ -116,6 +116,11 @@ class Measure(SQLModel, table=True):
     indicator: str | None = None
     baseline: str | None = None
     target: str | None = None
+    appropriations: str = Field(
+        default="",
+        sa_column_kwargs={"server_default": ""},
+        description="planned money per budget year in cents: `2025:1000000;2026:1200000`",
+    )
     added_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     retired_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     retired_revision_id: int | None = Field(default=None, foreign_key="revision.id")
@@ -146,6 +151,7 @@ class MeasurePlan(SQLModel, table=True):
     indicator: str | None = None
     baseline: str | None = None
     target: str | None = None
+    appropriations: str = Field(default="", sa_column_kwargs={"server_default": ""})
     retired: bool = False
 
 
@@ -214,6 +220,43 @@ class StatusUpdate(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, unique=True)
     withdrawn_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     withdrawn_by: str | None = None
+
+
+class Spending(SQLModel, table=True):
+    """Money spent on a measure in one budget year, to date, as someone reported it (in chat
+    or from the finance system's actuals). Append-only: a later report for the same year
+    supersedes an earlier one; the spent to date of a measure is the sum of each year's
+    latest report. Exact: integer cents."""
+
+    __table_args__ = (Index("ix_spending_time", "measure_id", "year", "created_at", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    measure_id: int = Field(foreign_key="measure.id")
+    year: int = Field(description="the budget year")
+    spent_cents: int = Field(description="spent in that year to date, in cents")
+    reported_on: str = Field(description="the day the figure is as of, YYYY-MM-DD")
+    note: str = ""
+    author: str = Field(description="who reported it: a chat user id, e-mail or the CLI's user")
+    source: str = Field(description="slack, teams, console, cli or actuals (an import)")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    idempotency_key: str | None = Field(default=None, unique=True)
+
+
+class MaturityAssessment(SQLModel, table=True):
+    """A theme's assessed level on Kuntaliitto's 1–5 scale, with its source and date.
+    Append-only; a theme's current level is its latest assessment."""
+
+    __tablename__ = "maturity_assessment"
+    __table_args__ = (Index("ix_maturity_time", "theme_id", "created_at", "id"),)
+
+    id: int = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id")
+    level_hundredths: int = Field(description="the level × 100: 3.2 is 320 (exact)")
+    source: str = Field(default="", description="e.g. Itsearviointi, Kuntaliiton kysely")
+    assessed_on: str = Field(description="YYYY-MM or YYYY-MM-DD")
+    author: str
+    origin: str = Field(description="chat, maturity-import or programme (the file's `current`)")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
 class Delivery(SQLModel, table=True):

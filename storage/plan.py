@@ -45,7 +45,8 @@ MEASURE_FIELDS = (
     "target",
 )
 """A measure's plan fields, in the order a change list shows them."""
-THEME_FIELDS = ("code", "name", "baseline", "current", "target")
+THEME_FIELDS = ("code", "name", "baseline", "target")
+"""A theme's plan fields: its current level is no plan but assessments (storage.maturity)."""
 
 Kind = Literal["added", "retired", "reinstated", "changed"]
 PlanRow = MeasurePlan | ThemePlan

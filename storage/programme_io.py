@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from storage import crud, plan
+from storage import crud, maturity, plan
 from storage.dates import first_day, last_day, normalize_when
 from storage.models import (
     Measure,
@@ -241,7 +241,8 @@ MEASURE_FIELDS = (
 """A measure's fields in the order of a file (and of an export)."""
 assert set(MEASURE_FIELDS) == set(MeasureIn.model_fields)
 REQUIRED = tuple(name for name, info in MeasureIn.model_fields.items() if info.is_required())
-LEVELS = ("baseline", "current", "target")
+LEVELS = ("baseline", "target")
+"""A theme's planned levels; its `current` is an assessment (`storage.maturity`)."""
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,9 @@ def import_file(
         current.name = period  # a period that had no name is named by the file
         session.add(current)
     kind = "new-period" if new_period else "revision"
+    levels = {t.id.lower(): t.current for t in parsed.themes if t.current is not None}
+    source = label or parsed.revision or path.name
+    maturity.record_file_levels(session, levels, source=source, by=by, at=at)
     revision = plan.new_revision(
         session,
         label=label or parsed.revision or at.date().isoformat(),

@@ -19,11 +19,12 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
-from storage import crud, plan
+from storage import crud, maturity, plan
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
 from storage.models import (
     ConversationRef,
     Coordinator,
+    MaturityAssessment,
     Measure,
     MeasurePlan,
     Period,
@@ -35,6 +36,7 @@ from storage.models import (
     SummaryRun,
     Theme,
     ThemePlan,
+    utcnow,
 )
 from storage.programme_io import (
     MEASURE_FIELDS,
@@ -104,6 +106,7 @@ def restore(session: Session, raw: str) -> tuple[int, int]:
     _load_revisions(session, doc)
     apply_programme(session, parsed)
     _load_plans(session, doc)
+    _load_assessments(session, doc)
     for c in doc.coordinators:
         person = crud.ensure_person(session, ref=c.id)
         if not session.exec(select(Coordinator).where(Coordinator.person_id == person.id)).first():
@@ -197,6 +200,30 @@ def _load_plans(session: Session, doc: ExportDoc) -> None:
                     **values,
                 )
             )
+    session.flush()
+
+
+def _load_assessments(session: Session, doc: ExportDoc) -> None:
+    """Each theme's maturity assessments; a file from before they were kept (no
+    `assessments`) makes its theme's `current` level the first, as migration 0009 does."""
+    themes = {t.code_key: t.id for t in crud.themes(session, retired=True)}
+    first = min((r.created_at for r in doc.revisions or []), default=None)
+    for t in doc.themes:
+        theme_id = themes[t.id.lower()]
+        if t.assessments is not None:
+            session.add_all(
+                MaturityAssessment(
+                    theme_id=theme_id, created_at=a.time, **a.model_dump(exclude={"time"})
+                )
+                for a in t.assessments
+            )
+        elif t.current is not None:
+            at = first or min((m.added_at for m in doc.measures), default=None) or utcnow()
+            maturity.append_assessment(
+                session, theme_id=theme_id, level_hundredths=maturity.level_of(t.current),
+                assessed_on=at.date().isoformat(), author="restore",
+                origin="programme", created_at=at,
+            )  # fmt: skip
     session.flush()
 
 
@@ -406,6 +433,7 @@ class _Values:
                 self.add(path, "restore.unknown_revision", value=value)
 
         for i, t in enumerate(doc.themes):
+            self.assessments(f"themes[{i}].assessments", t.assessments or [])
             revision(f"themes[{i}].retired_revision_id", t.retired_revision_id)
             for j, p in enumerate(t.plan or []):
                 at = f"themes[{i}].plan[{j}]"
@@ -421,6 +449,23 @@ class _Values:
                 if self.entry(MeasureIn, values, at) and p.theme.lower() not in themes:
                     self.add(f"{at}.theme", "import.unknown_theme", value=p.theme)
             self.ordered(f"measures[{i}].plan", m.plan or [])
+
+    def assessments(self, path: str, rows: list[Any]) -> None:
+        """Maturity assessments: on the scale, dated (not after they were recorded), from a
+        known origin."""
+        for j, a in enumerate(rows):
+            at = f"{path}[{j}]"
+            if not maturity.LOWEST <= a.level_hundredths <= maturity.HIGHEST:
+                self.add(f"{at}.level_hundredths", "restore.out_of_range", value=a.level_hundredths)
+            if maturity.parse_assessed_on(a.assessed_on) != a.assessed_on or maturity.is_future(
+                a.assessed_on, a.time.date()
+            ):
+                self.add(f"{at}.assessed_on", "maturity.import.bad_date", value=a.assessed_on)
+            self.one_of(f"{at}.origin", a.origin, maturity.ORIGINS)
+            self.text(f"{at}.source", a.source, maturity.SOURCE_LIMIT)
+            self.text(f"{at}.author", a.author, 300)
+            if not a.author.strip():
+                self.add(f"{at}.author", "import.required")
 
     def ordered(self, path: str, plans: list[Any]) -> None:
         for j in range(1, len(plans)):

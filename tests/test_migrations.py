@@ -113,7 +113,7 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
     from alembic.config import Config
     from sqlalchemy import text
 
-    from storage import crud, plan
+    from storage import crud, maturity, plan
     from storage.db import MIGRATIONS, make_engine, migrate, session_scope
     from tests.conftest import db_url
 
@@ -130,8 +130,8 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
                 "VALUES (1, 'Digiohjelma', '2024-2026', 2030)"
             ),
             (
-                "INSERT INTO theme (id, code, code_key, name, baseline) "
-                "VALUES (1, 'T1', 't1', 'Palvelut', 2.8)"
+                "INSERT INTO theme (id, code, code_key, name, baseline, current) "
+                "VALUES (1, 'T1', 't1', 'Palvelut', 2.8, 3.1)"
             ),
             "INSERT INTO person (id, ref, name) VALUES (1, 'kj@tornio.fi', 'Kehitysjohtaja')",
             "INSERT INTO person (id, ref, name) VALUES (2, 'U0DEPUTY', 'Varahenkilö')",
@@ -194,6 +194,13 @@ def test_data_written_by_the_previous_schema_survives_the_upgrade() -> None:
         )
         assert plan.latest_theme_plans(session)[1].baseline == 2.8
         assert plan.original_due(session, measure_id=measure.id) == "2026-06"
+        # The theme's current level, once overwritten by each import, is its first assessment.
+        (assessment,) = maturity.assessments(session)[1]
+        assert (assessment.level_hundredths, assessment.origin, assessment.assessed_on) == (
+            310,
+            "programme",
+            "2024-06-17",
+        )
     with engine.begin() as connection:
         assert connection.execute(text("SELECT count(*) FROM summary_run")).scalar() == 0
         assert connection.execute(text("SELECT count(*) FROM conversation_ref")).scalar() == 0

@@ -18,7 +18,7 @@ from handlers.state.labels import person_label, status_of
 from handlers.state.reply import is_overdue, local_today
 from handlers.summary.revised import Revised, revised_since
 from handlers.vocabulary import STATUSES, Status
-from storage import crud, plan
+from storage import crud, maturity, plan
 from storage.dates import first_day, last_day
 from storage.models import Measure, MeasurePlan, Person, Programme, StatusUpdate, Theme, ThemePlan
 
@@ -144,6 +144,7 @@ def build_summary(
     before = crud.current_updates(
         session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
     )
+    levels = maturity.current_levels(session, theme_ids=theme_codes, at=at or cutoff_at)
     rows: dict[int, Row] = {}
     details: dict[str, Detail] = {}
     for m, roles in measures:
@@ -191,7 +192,7 @@ def build_summary(
                 t.code,
                 t.name,
                 t.baseline,
-                t.current,
+                levels[t.id].level_hundredths / 100 if t.id in levels else None,
                 t.target,
                 tuple(rows[m.id] for m, _ in measures if m.theme_id == t.id),
             )
