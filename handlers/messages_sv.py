@@ -533,4 +533,48 @@ SWEDISH: dict[str, str] = {
     "revision.field.baseline": "utgångsnivå",
     "revision.field.current": "nuvarande nivå",
     "revision.field.target": "mål",
+    # --- maturity ---
+    "help.maturity": "{p}mognad [<tema> [<nivå> <källa> <datum>]] — temanas digitala mognad "
+    "(1–5); digikoordinatorn registrerar en nivå. T.ex. {p}mognad T1 3,2 Självvärdering 10/2026",
+    "example.maturity": "Exempel: {p}mognad T1 3,2 Självvärdering 10/2026 (datumet också "
+    "2026-10, 15.10.2026 eller 2026-10-15; i dag om det lämnas bort)",
+    "teams.command.maturity": "mognad",
+    "teams.command.maturity.help": "mognad [tema] — digital mognad 1–5: utgångsnivå, "
+    "bedömningar, mål",
+    "maturity.refused": "Mognadsnivåer registreras av digikoordinatorn; ingenting sparades.",
+    "maturity.refused_hint": "Se temats mognad med {p}mognad {id}",
+    "maturity.bad_level": "”{value}” är inte en mognadsnivå från 1 till 5 (högst två decimaler, "
+    "t.ex. 3,2). Ingenting sparades.",
+    "maturity.bad_date": "”{value}” är inte ett datum. Ange bedömningens månad eller dag: "
+    "10/2026, 2026-10, 15.10.2026 eller 2026-10-15. Ingenting sparades.",
+    "maturity.future_date": "Bedömningsdatumet {when} ligger i framtiden: ange det datum då "
+    "nivån bedömdes. Ingenting sparades.",
+    "maturity.source_too_long": "Källan är för lång ({length} tecken, högst {limit}). "
+    "Ingenting sparades.",
+    "maturity.repeat": "Den här bedömningen har redan sparats; ingenting sparades på nytt.",
+    "maturity.recorded": "{theme}: mognad {level} ({about}); utgångsnivå {baseline} → mål {target}",
+    "maturity.path_hint": "Temats mognad över tid: {p}mognad {id}",
+    "maturity.title": "{theme} — digital mognad (1–5)",
+    "maturity.baseline": "Utgångsnivå {level}",
+    "maturity.target": "Mål {level}",
+    "maturity.assessment": "{level} — {source}, {when} ({author})",
+    "maturity.origin.chat": "bedömning",
+    "maturity.origin.maturity-import": "importerad bedömning",
+    "maturity.origin.programme": "programfilen",
+    "maturity.none": "Ingen mognadsbedömning har ännu registrerats för temat.",
+    "maturity.overview": "Digital mognad per tema (1–5)",
+    "maturity.line": "{theme}: utgångsnivå {baseline} → nu {current} → mål {target}",
+    "maturity.no_themes": "Programmet har ännu inga teman.",
+    "theme.not_found": "Temat ”{id}” hittades inte. Menade du: {ids}?",
+    "theme.not_found_none": "Temat ”{id}” hittades inte.",
+    "theme.known": "Teman: {ids}",
+    "maturity.import.empty": "filen innehåller inga bedömningar",
+    "maturity.import.unknown_theme": "temat ”{value}” finns inte i programmet (närmast: {ids})",
+    "maturity.import.bad_date": "”{value}” är inte ett datum; använd 10/2026, 2026-10, "
+    "15.10.2026 eller 2026-10-15",
+    "maturity.import.future_date": "bedömningsdatumet {value} ligger i framtiden",
+    "maturity.import.duplicate": "samma bedömning finns redan på rad {first}",
+    "cli.maturity_ok": "Importerade {path}: {count} mognadsbedömningar registrerade ({already} "
+    "var redan registrerade).",
+    "cli.maturity_line": "{theme}: {level} ({about}), rad {line}",
 }

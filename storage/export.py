@@ -210,6 +210,7 @@ else:
         current=(CurrentOut | None, ...),
         plan=(list[PlanOut] | None, None),
         updates=(list[UpdateOut] | None, None),
+        appropriations=(str, ""),  # not in versions 1 to 3
         **RETIRED,
     )
     PartOut = row_model(SummaryPart, skip=("id", "run_id"))
