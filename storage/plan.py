@@ -43,6 +43,7 @@ MEASURE_FIELDS = (
     "indicator",
     "baseline",
     "target",
+    "appropriations",
 )
 """A measure's plan fields, in the order a change list shows them."""
 THEME_FIELDS = ("code", "name", "baseline", "current", "target")
@@ -203,6 +204,7 @@ def record_plans(session: Session, *, revision: Revision) -> list[PlanChange]:
             indicator=measure.indicator,
             baseline=measure.baseline,
             target=measure.target,
+            appropriations=measure.appropriations,
             retired=measure.retired_at is not None,
         )
         previous = measure_plans.get(measure.id)

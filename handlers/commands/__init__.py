@@ -21,6 +21,7 @@ from handlers.commands import (
     history,
     list_command,
     show,
+    spent,
     stale,
     status,
     summary,
@@ -43,7 +44,18 @@ log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Command, ...] = tuple(
     module.COMMAND
-    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
+    for module in (
+        update,
+        status,
+        spent,
+        show,
+        history,
+        list_command,
+        undo,
+        stale,
+        summary,
+        help_command,
+    )
 )
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}
