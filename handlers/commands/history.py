@@ -11,8 +11,8 @@ from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
 from handlers.state.labels import author_label
 from handlers.state.lookup import one_id
 from handlers.vocabulary import BY_CODE
-from storage import crud
-from storage.models import StatusUpdate
+from storage import crud, money
+from storage.models import Spending, StatusUpdate
 
 HISTORY_SHOWN = 20
 
@@ -25,16 +25,30 @@ def run(request: Request) -> Reply:
     t, session, ctx, measure = request.ctx.t, request.session, request.ctx, request.measure
     assert measure is not None  # handle() found it
     rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
-    if not rows:
+    spent = money.spending_history(session, measure_id=measure.id)[::-1][:HISTORY_SHOWN]
+    if not rows and not spent:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
     lines = tuple(_line(session, u, ctx) for u in rows)
-    blocks: list[Block] = [
-        Heading(t("history.title", id=measure.code, title=measure.title)),
-        Items(lines),
-    ]
+    blocks: list[Block] = [Heading(t("history.title", id=measure.code, title=measure.title))]
+    if lines:
+        blocks.append(Items(lines))
     if total > len(rows):
         blocks.append(Hint(t("history.more", count=total - len(rows))))
+    if spent:  # money reported, beside the updates: who said how much, and when
+        blocks.append(Heading(t("history.spending"), level=2))
+        blocks.append(Items(tuple(_spent_line(session, s, ctx) for s in spent)))
     return Reply(tuple(blocks))
+
+
+def _spent_line(session: Session, spent: Spending, ctx: Context) -> str:
+    line = ctx.t(
+        "history.spending_line",
+        time=fmt.moment(ctx.language, spent.created_at, ctx.timezone),
+        year=spent.year,
+        amount=fmt.euros(ctx.language, spent.spent_cents, in_cents=True),
+        author=author_label(session, spent.author),
+    )
+    return f"{line}: {spent.note}" if spent.note else line
 
 
 def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
