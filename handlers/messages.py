@@ -1153,6 +1153,14 @@ MESSAGES.update(
             "fi": "Käytetty tänä vuonna tähän mennessä (€)",
             "en": "Spent to date this year (€)",
         },
+        "form.spent_confirm": {
+            "fi": "Suuri summa (yli 100 × määräraha)",
+            "en": "A large amount (over 100 × the appropriation)",
+        },
+        "form.spent_confirm_hint": {
+            "fi": "Jos summa on oikein, rastita ”Kyllä, summa on oikein” ja lähetä uudelleen.",
+            "en": "If it is right, tick “Yes, the amount is right” and send again.",
+        },
         "form.spent_hint": {
             "fi": "Vapaaehtoinen. Esim. 12 400 tai 12 400,50",
             "en": "Optional. E.g. 12,400 or 12,400.50",
