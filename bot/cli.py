@@ -144,6 +144,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--by", help="recorded as their author (default: your user name)")
     p.set_defaults(run=_import_maturity)
 
+    p = sub.add_parser(
+        "import-actuals", help="record spending from the finance system's actuals (CSV)"
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--by", help="who reports them (default: the operating system's user)")
+    p.set_defaults(run=_import_actuals)
+
     p = sub.add_parser("export", help="measures (and with --history every update) to stdout")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.add_argument("--history", action="store_true", help="include every status update")
@@ -333,6 +340,35 @@ def _import_maturity(args: argparse.Namespace, settings: Settings, t: Messages) 
         about = ", ".join(p for p in (row.source, fmt.when(t.language, row.assessed_on)) if p)
         level = fmt.level(t.language, row.level_hundredths / 100)
         line = t("cli.maturity_line", theme=row.theme.code, level=level, about=about, line=row.line)
+        print("  " + neutralise(line))
+    return 0
+
+
+def _import_actuals(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    """Actuals: all rows or none, each problem at its line; prints what it recorded."""
+    from storage.actuals import read_actuals, record_actuals
+
+    path: Path = args.file
+    if not path.is_file():
+        print(t("cli.file_unreadable", path=path, reason="not found"), file=sys.stderr)
+        return 1
+    engine = _engine(settings)
+    ctx = _context(engine, settings)
+    now = ctx.now()
+    try:
+        rows = read_actuals(path, today=now.astimezone(ctx.timezone).date())
+        with session_scope(engine) as session:
+            recorded = record_actuals(session, rows, by=args.by or _os_user(), at=now)
+            lines = [
+                t("cli.actuals_line", id=m.code, year=s.year, day=s.reported_on,
+                  amount=fmt.euros(t.language, s.spent_cents, in_cents=True))
+                for m, s in recorded
+            ]  # fmt: skip
+    except ImportFailed as failed:
+        _import_problems(failed, path, t)
+        return 1
+    print(t("cli.actuals_ok", path=path, count=len(lines)))
+    for line in lines:
         print("  " + neutralise(line))
     return 0
 

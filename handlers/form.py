@@ -11,8 +11,21 @@ from sqlalchemy.exc import OperationalError
 from handlers import auth, log_context
 from handlers import formatting as fmt
 from handlers.context import Actor, Context
-from handlers.replies import Action, Block, Entry, Heading, Hint, Items, Paragraph, Reply, error
+from handlers.replies import (
+    Action,
+    Block,
+    Entry,
+    Fields,
+    Heading,
+    Hint,
+    Items,
+    Paragraph,
+    Reply,
+    error,
+)
 from handlers.state.labels import measure_line
+from handlers.state.money import check_spending, money_fields, money_state, store_spending
+from handlers.state.money import this_year as budget_year
 from handlers.state.reply import recorded_reply
 from handlers.state.retired import retired_refusal, retired_text
 from handlers.state.stale import stale_lines
@@ -112,9 +125,13 @@ def submit_form(
     progress: str | None,
     note: str,
     key: str | None,
+    spent: str | None = None,
+    spent_confirmed: bool = False,
 ) -> Reply | list[Problem]:
-    """Store the update, or say which fields to correct (nothing is stored then). Never
-    raises: a fault is a problem shown in the form, and nothing is saved."""
+    """Store the update (and what was spent this year, if given), or say which fields to
+    correct (nothing is stored then). An amount over 100 × the appropriation is refused
+    until the user ticks its confirmation. Never raises: a fault is a problem shown in the
+    form, and nothing is saved."""
     with log_context.about(
         command="update", platform=ctx.source, user=actor.author, measure=measure_code
     ):
@@ -127,6 +144,8 @@ def submit_form(
                 progress=progress,
                 note=note,
                 key=key,
+                spent=spent,
+                spent_confirmed=spent_confirmed,
             )
         except OperationalError:  # the engine logs an outage once
             return [Problem("note", ctx.t("db.unavailable"))]
@@ -146,9 +165,12 @@ def _submit(
     progress: str | None,
     note: str,
     key: str | None,
+    spent: str | None,
+    spent_confirmed: bool,
 ) -> Reply | list[Problem]:
     t = ctx.t
     fields = {"measure": measure_code, "status": status_code, "progress": progress, "note": note}
+    fields["spent"] = spent
     refused = [
         Problem(name, t("text.control", char=char))
         for name, value in fields.items()
@@ -172,12 +194,34 @@ def _submit(
             return [Problem("status", t("form.pick_status"))]
         text = progress if progress and progress.strip() else None
         value, problems = check_values(measure, status, text, note, ctx)
+        cents = None
+        if spent and spent.strip():
+            cents, refused = check_spending(
+                measure, spent, budget_year(ctx), "", ctx, confirmed=spent_confirmed
+            )
+            problems += [_spent_problem(p, ctx) for p in refused]
         if problems:
             return problems
         stored = store(
             session, measure, actor, ctx, status=status, progress=value, note=note, key=key
         )
-        return recorded_reply(session, stored, ctx)
+        reply = recorded_reply(session, stored, ctx)
+        if cents is None or stored.repeated:
+            return reply
+        store_spending(
+            session, measure, actor, ctx, cents=cents, year=budget_year(ctx), note="",
+            key=f"{key}:spent" if key else None,
+        )  # fmt: skip
+        money = Fields(tuple(money_fields(money_state(session, measure, ctx), ctx)))
+        return Reply((*reply.blocks, money), ok=reply.ok)
+
+
+def _spent_problem(problem: Problem, ctx: Context) -> Problem:
+    """A problem of the amount, shown at the form's field; an unusually large one asks for
+    the confirmation beside it."""
+    if problem.field == "absurd":
+        return Problem("spent", f"{problem.message} {ctx.t('form.spent_confirm_hint')}")
+    return Problem("spent", problem.message, problem.hint)
 
 
 def home(actor: Actor, ctx: Context) -> Reply:

@@ -68,10 +68,14 @@ def number(language: Language, value: int) -> str:
     return grouped.replace(",", " ") if language in _NORDIC else grouped
 
 
-def euros(language: Language, amount: int) -> str:
-    if language in _NORDIC:
-        return f"{number(language, amount)} €"
-    return f"€{number(language, amount)}"
+def euros(language: Language, amount: int, *, in_cents: bool = False) -> str:
+    """Money as the language writes it: `12 400 €` / `€12,400`; with `in_cents` the amount
+    is cents, shown only when not whole: `12 400,50 €` / `€12,400.50`."""
+    whole, cents = divmod(amount, 100) if in_cents else (amount, 0)
+    text = number(language, whole)
+    if cents:
+        text += f"{',' if language in _NORDIC else '.'}{cents:02d}"
+    return f"{text} €" if language in _NORDIC else f"€{text}"
 
 
 def clip(text: str, limit: int = 60) -> str:

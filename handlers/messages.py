@@ -1393,6 +1393,149 @@ MESSAGES.update(
 )
 
 
+# Money: spending against the appropriations (issue 12).
+MESSAGES.update(
+    {
+        "help.spent": {
+            "fi": "{p}käytetty <tunnus> <euroa> [--vuosi <vuosi>] [huomio] — kirjaa "
+            "toimenpiteelle budjettivuonna tähän mennessä käytetyn summan. "
+            "Esim. {p}käytetty 1.1 12 400",
+            "en": "{p}spent <id> <euros> [--year <year>] [note] — records what has been spent "
+            "on a measure in the budget year to date. E.g. {p}spent 1.1 12,400",
+        },
+        "teams.command.spent": {"fi": "käytetty", "en": "spent"},
+        "teams.command.spent.help": {
+            "fi": "käytetty 1.1 12 400 — tähän mennessä käytetty summa",
+            "en": "spent 1.1 12,400 — spent to date this year",
+        },
+        "usage.spent": {
+            "fi": "Anna toimenpiteen tunnus ja käytetty summa euroina.",
+            "en": "Give the measure's id and the amount spent in euros.",
+        },
+        "example.spent": {
+            "fi": "Esimerkki: {p}käytetty 1.1 12 400,50 --vuosi 2025 Laitehankinnat",
+            "en": "Example: {p}spent 1.1 12,400.50 --year 2025 Hardware",
+        },
+        "spent.example": {
+            "fi": "Esimerkki: {p}käytetty {id} 12 400,50 (vuosi: --vuosi 2025)",
+            "en": "Example: {p}spent {id} 12,400.50 (a year: --year 2025)",
+        },
+        "spent.bad_amount": {
+            "fi": "”{value}” ei ole euromäärä. Anna summa nollasta ylöspäin, esim. 12 400 tai "
+            "12 400,50 €. Mitään ei tallennettu.",
+            "en": "“{value}” is not an amount of euros. Give zero or more, such as 12,400 or "
+            "€12,400.50. Nothing was saved.",
+        },
+        "spent.bad_year": {
+            "fi": "”{value}” ei ole budjettivuosi. Anna vuosi neljällä numerolla, esim. "
+            "--vuosi 2025. Mitään ei tallennettu.",
+            "en": "“{value}” is not a budget year. Give four digits, such as --year 2025. "
+            "Nothing was saved.",
+        },
+        "spent.absurd": {
+            "fi": "{amount} on yli {times}-kertainen vuoden {year} määrärahaan tai budjettiin "
+            "({basis}) nähden: tuskin oikein. Mitään ei tallennettu.",
+            "en": "{amount} is over {times} times the {year} appropriation or budget "
+            "({basis}): hardly right. Nothing was saved.",
+        },
+        "spent.absurd_hint": {
+            "fi": "Tarkista summa. Jos se on oikein, kirjaa se lomakkeella ja vahvista.",
+            "en": "Check the amount. If it is right, report it in the form and confirm it.",
+        },
+        "spent.confirm": {
+            "fi": "Kyllä, summa on oikein",
+            "en": "Yes, the amount is right",
+        },
+        "spent.retired": {
+            "fi": "Toimenpide {id} on poistunut ohjelmasta: siihen ei kirjata enää mitään. "
+            "Mitään ei tallennettu.",
+            "en": "Measure {id} has been retired from the programme: nothing more is recorded "
+            "on it. Nothing was saved.",
+        },
+        "spent.recorded": {
+            "fi": "Tallennettu. Toimenpiteen {id} rahat nyt:",
+            "en": "Saved. Measure {id}'s money now:",
+        },
+        "spent.already_recorded": {
+            "fi": "Tämä summa oli jo tallennettu. Toimenpiteen {id} rahat:",
+            "en": "This amount was already saved. Measure {id}'s money:",
+        },
+        "field.appropriation": {"fi": "Määräraha {year}", "en": "Appropriation {year}"},
+        "field.appropriations": {"fi": "Määrärahat yhteensä", "en": "Appropriations in all"},
+        "field.spent": {"fi": "Käytetty {year}", "en": "Spent {year}"},
+        "field.spent_total": {"fi": "Käytetty yhteensä", "en": "Spent in all"},
+        "flag.over_budget": {
+            "fi": "⚠️ Yli määrärahan: käytetty {spent}, suunniteltu {planned} ({when}).",
+            "en": "⚠️ Over the appropriation: spent {spent} against {planned} planned ({when}).",
+        },
+        "flag.over_total": {"fi": "yhteensä", "en": "in all"},
+        "form.spent": {
+            "fi": "Käytetty tänä vuonna tähän mennessä (€)",
+            "en": "Spent to date this year (€)",
+        },
+        "form.spent_confirm": {
+            "fi": "Suuri summa (yli 100 × määräraha)",
+            "en": "A large amount (over 100 × the appropriation)",
+        },
+        "form.spent_confirm_hint": {
+            "fi": "Jos summa on oikein, rastita ”Kyllä, summa on oikein” ja lähetä uudelleen.",
+            "en": "If it is right, tick “Yes, the amount is right” and send again.",
+        },
+        "form.spent_hint": {
+            "fi": "Vapaaehtoinen. Esim. 12 400 tai 12 400,50",
+            "en": "Optional. E.g. 12,400 or 12,400.50",
+        },
+        "history.spending": {
+            "fi": "Käytetyt varat, uusimmasta alkaen",
+            "en": "Spending reports, newest first",
+        },
+        "history.spending_line": {
+            "fi": "{time} — {year}: {amount}, {author}",
+            "en": "{time} — {year}: {amount}, by {author}",
+        },
+        "import.bad_appropriations": {
+            "fi": "määrärahat annetaan vuosittain, esim. appropriations: {{2025: 10000, 2026: "
+            "12400}} (annoit {value})",
+            "en": "give appropriations per year, e.g. appropriations: {{2025: 10000, 2026: "
+            "12400}} (you gave {value})",
+        },
+        "import.bad_appropriation": {
+            "fi": "vuoden {year} määräraha ”{value}” ei ole euromäärä (esim. 12 400 tai 12 400,50)",
+            "en": "the {year} appropriation “{value}” is not an amount of euros "
+            "(e.g. 12400 or 12400.50)",
+        },
+        "import.bad_amount": {
+            "fi": "”{value}” ei ole euromäärä (esim. 12 400 tai 12 400,50)",
+            "en": "“{value}” is not an amount of euros (e.g. 12400 or 12400.50)",
+        },
+        "import.duplicate_actual": {
+            "fi": "toimenpiteen {id} vuosi {year} on jo rivillä {first}",
+            "en": "measure {id}, year {year} already appears on line {first}",
+        },
+        "import.unknown_measure": {
+            "fi": "toimenpidettä ”{value}” ei ole ohjelmassa",
+            "en": "measure “{value}” is not in the programme",
+        },
+        "import.retired_measure": {
+            "fi": "toimenpide {value} on poistunut ohjelmasta",
+            "en": "measure {value} has been retired from the programme",
+        },
+        "import.bad_day": {
+            "fi": "”{value}” ei ole päivä; käytä muotoa 2026-03-31 tai 31.3.2026",
+            "en": "“{value}” is not a day; use 2026-03-31 or 31.3.2026",
+        },
+        "cli.actuals_ok": {
+            "fi": "{path}: {count} toteumaa kirjattu.",
+            "en": "{path}: {count} actuals recorded.",
+        },
+        "cli.actuals_line": {
+            "fi": "{id} {year}: {amount} ({day})",
+            "en": "{id} {year}: {amount} ({day})",
+        },
+    }
+)
+
+
 # Maturity: a theme's assessed level on Kuntaliitto's 1–5 scale (handlers/commands/maturity.py).
 MESSAGES.update(
     {

@@ -29,7 +29,7 @@ from typing import (
 from pydantic import AwareDatetime, BaseModel, ConfigDict, create_model
 from sqlmodel import Session, SQLModel, col, select
 
-from storage import crud, maturity, plan
+from storage import crud, maturity, money, plan
 from storage.models import (
     ConversationRef,
     Coordinator,
@@ -41,6 +41,7 @@ from storage.models import (
     Programme,
     Reminder,
     Revision,
+    Spending,
     StatusUpdate,
     SummaryPart,
     SummaryRun,
@@ -50,9 +51,10 @@ from storage.models import (
 from storage.programme_io import MEASURE_FIELDS
 from storage.text import neutralise
 
-FORMAT_VERSION: Final = 3
+FORMAT_VERSION: Final = 4
 """2 added update ids and the bot's state; 3 the programme in time: periods, revisions,
-plan history and retired measures and themes. Files of versions 1 and 2 still restore."""
+plan history and retired measures and themes; 4 money: appropriations per budget year and
+spending reports. Files of versions 1 to 3 still restore."""
 
 
 class _Strict(BaseModel):
@@ -142,7 +144,9 @@ if TYPE_CHECKING:
     PlanOut = _Row
     ThemePlanOut = _Row
     AssessmentOut = _Row
+    SpendingOut = _Row
 else:
+    MONEY = {"appropriations": (str, "")}  # not in versions 1 to 3
     RETIRED = {  # not in versions 1 and 2
         "retired_at": (AwareDatetime | None, None),
         "retired_revision_id": (int | None, None),
@@ -160,6 +164,7 @@ else:
         theme=(str, ...),
         owner=(str | None, ...),
         deputies=(list[str], ...),
+        **MONEY,
     )
     ThemePlanOut = row_model(
         ThemePlan,
@@ -198,6 +203,13 @@ else:
         defaults=False,
         id=(int | None, None),  # the record number, which summary runs refer to; not in version 1
     )
+    SpendingOut = row_model(
+        Spending,
+        skip=("id", "measure_id", "idempotency_key"),
+        rename={"created_at": "time"},
+        first=("time",),
+        defaults=False,
+    )
     MeasureOut = row_model(
         Measure,
         skip=("id", "code_key", "theme_id"),
@@ -211,7 +223,9 @@ else:
         plan=(list[PlanOut] | None, None),
         updates=(list[UpdateOut] | None, None),
         appropriations=(str, ""),  # not in versions 1 to 3
+        spending=(list[SpendingOut] | None, None),
         **RETIRED,
+        **MONEY,
     )
     PartOut = row_model(SummaryPart, skip=("id", "run_id"))
     RunOut = row_model(SummaryRun, skip=("id",), parts=(list[PartOut], ...))
@@ -221,7 +235,7 @@ BOT_STATE = ("summary_runs", "reminders", "conversations")
 
 
 class ExportDoc(_Strict):
-    digibot_export: Literal[1, 2, 3] = FORMAT_VERSION
+    digibot_export: Literal[1, 2, 3, 4] = FORMAT_VERSION
     history: bool
     as_of: AwareDatetime | None = None
     programme: ProgrammeOut | None
@@ -254,7 +268,13 @@ def build_export(session: Session, *, history: bool, at: datetime | None = None)
     updates: dict[int, list[UpdateOut]] = {}
     plans: dict[int, list[PlanOut]] = {}
     theme_plans: dict[int, list[ThemePlanOut]] = {}
+    spending: dict[int, list[SpendingOut]] = {}
     if history:
+        for spent in session.exec(
+            select(Spending).order_by(col(Spending.created_at), col(Spending.id))
+        ):
+            if _by(spent.created_at, at):
+                spending.setdefault(spent.measure_id, []).append(_row(SpendingOut, spent))
         for update in session.exec(select(StatusUpdate).order_by(col(StatusUpdate.id))):
             if _by(update.created_at, at):
                 updates.setdefault(update.measure_id, []).append(_update_out(update, at))
@@ -308,6 +328,7 @@ def build_export(session: Session, *, history: bool, at: datetime | None = None)
                 current.get(m.id),
                 updates.get(m.id, []) if history else None,
                 plans.get(m.id, []) if history else None,
+                spending.get(m.id, []) if history else None,
             )
             for m, roles in sorted(measures.values(), key=lambda m: crud.natural_key(m[0].code))
         ],
@@ -436,6 +457,7 @@ def _measure_out(
     current: StatusUpdate | None,
     updates: list[UpdateOut] | None,
     plans: list[PlanOut] | None,
+    spending: list[SpendingOut] | None,
 ) -> MeasureOut:
     return _row(
         MeasureOut,
@@ -454,6 +476,7 @@ def _measure_out(
         else None,
         plan=plans,
         updates=updates,
+        spending=spending,
     )
 
 
@@ -466,7 +489,7 @@ def export_json(session: Session, *, history: bool, at: datetime | None = None) 
 CSV_MEASURE_COLUMNS = (
     "id", "theme", "title", "owner", "deputies", "unit", "start", "due", "budget_eur",
     "indicator", "baseline", "target", "status", "progress", "updated_at", "updated_by", "note",
-    "retired_at",
+    "retired_at", "appropriations", "spent_eur",
 )  # fmt: skip
 CSV_HISTORY_COLUMNS = (
     "measure", "time", "author", "status", "progress", "note", "source", "withdrawn_at",
@@ -493,14 +516,20 @@ def export_csv(
                 )  # fmt: skip
         return out.getvalue()
     writer.writerow(CSV_MEASURE_COLUMNS)
+    ids = {m.code: m.id for m in crud.measures(session, retired=True)}
+    spent = money.spent_to_date(money.latest_spending(session, at=at))
     for m in doc.measures:
         c = m.current
+        planned = money.decode_appropriations(m.appropriations)
+        appropriations = ";".join(f"{y}:{_euros(cents)}" for y, cents in planned.items())
+        spent_eur = _euros(spent[ids[m.id]]) if ids[m.id] in spent else ""
         writer.writerow(
             [m.id, m.theme, m.title, _cell(m.owner), ";".join(m.deputies), _cell(m.unit),
              _cell(m.start), _cell(m.due), _cell(m.budget_eur), _cell(m.indicator),
              _cell(m.baseline), _cell(m.target), c.status if c else "not_started",
              _cell(c.progress if c else None), _cell(c.time if c else None),
-             c.author if c else "", c.note if c else "", _cell(m.retired_at)]
+             c.author if c else "", c.note if c else "", _cell(m.retired_at), appropriations,
+             spent_eur]
         )  # fmt: skip
     return out.getvalue()
 
@@ -531,6 +560,11 @@ class _SafeWriter:
         self.writer.writerow(
             ["'" + c if isinstance(c, str) and c.startswith(self.FORMULA) else c for c in cells]
         )
+
+
+def _euros(cents: int) -> str:
+    """Exact euros for a spreadsheet: `12400.50`."""
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 def _cell(value: object) -> str:

@@ -43,6 +43,7 @@ MEASURE_FIELDS = (
     "indicator",
     "baseline",
     "target",
+    "appropriations",
 )
 """A measure's plan fields, in the order a change list shows them."""
 THEME_FIELDS = ("code", "name", "baseline", "target")
@@ -327,6 +328,7 @@ def as_measure(row: MeasurePlan, *, added_at: datetime | None = None) -> Measure
         indicator=row.indicator,
         baseline=row.baseline,
         target=row.target,
+        appropriations=row.appropriations,
         retired_at=row.created_at if row.retired else None,
         retired_revision_id=row.revision_id if row.retired else None,
     )

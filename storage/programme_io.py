@@ -32,7 +32,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
-from storage import crud, maturity, plan
+from storage import crud, maturity, money, plan
 from storage.dates import first_day, last_day, normalize_when
 from storage.models import (
     Measure,
@@ -147,6 +147,43 @@ def _budget(value: Any) -> int | None:
     raise _refuse("import.bad_budget", value=value)
 
 
+_CANONICAL = re.compile(r"^\d{4}:\d+(?:;\d{4}:\d+)*$")
+APPROPRIATION_COLUMN = re.compile(r"^appropriation_(\d{4})$")
+"""A CSV's column of one budget year's appropriation: `appropriation_2026`."""
+
+
+def _appropriations(value: Any) -> str:
+    """Planned money per budget year: the file's mapping of year to euros (`{2025: 10000,
+    2026: "12 400,50"}`, amounts as people write them) or an export's canonical text in
+    cents (`2025:1000000;2026:1240050`); stored as that text."""
+    if value is None or value in ("", {}):
+        return ""
+    if isinstance(value, str) and _CANONICAL.match(value.strip()):
+        by_year = money.decode_appropriations(value.strip())
+        if all(1900 <= y <= 2200 and c < money.MAX_CENTS for y, c in by_year.items()):
+            return money.encode_appropriations(by_year)
+    if not isinstance(value, dict):
+        raise _refuse("import.bad_appropriations", value=str(value)[:60])
+    found: dict[int, int] = {}
+    for year, amount in value.items():
+        text = str(year).strip()
+        if not re.fullmatch(r"\d{4}", text) or not 1900 <= int(text) <= 2200:
+            raise _refuse("import.bad_year", value=year)
+        cents = _cents(amount)
+        if cents is None:
+            raise _refuse("import.bad_appropriation", year=text, value=amount)
+        found[int(text)] = cents
+    return money.encode_appropriations(found)
+
+
+def _cents(amount: Any) -> int | None:
+    if isinstance(amount, bool) or amount is None:
+        return None
+    if isinstance(amount, int):
+        return amount * 100 if 0 <= amount * 100 < money.MAX_CENTS else None
+    return money.parse_cents(str(amount)) if isinstance(amount, str | float) else None
+
+
 def _level(value: Any) -> float | None:
     if value is None or value == "":
         return None
@@ -221,6 +258,7 @@ class MeasureIn(_Entry):
     start: When = None
     due: When = None
     budget_eur: Annotated[int | None, BeforeValidator(_budget)] = None
+    appropriations: Annotated[str, BeforeValidator(_appropriations)] = ""
     deputies: Annotated[
         list[Annotated[str, AfterValidator(person_ref)]], BeforeValidator(_deputies)
     ] = []
@@ -236,7 +274,7 @@ class MeasureIn(_Entry):
 
 MEASURE_FIELDS = (
     "id", "theme", "title", "description", "owner", "deputies", "unit", "start", "due",
-    "budget_eur", "indicator", "baseline", "target",
+    "budget_eur", "indicator", "baseline", "target", "appropriations",
 )  # fmt: skip
 """A measure's fields in the order of a file (and of an export)."""
 assert set(MEASURE_FIELDS) == set(MeasureIn.model_fields)
@@ -651,7 +689,7 @@ def _read_csv(text: str, problems: _Problems) -> ProgrammeFile:
         for name in dict.fromkeys(name for name in header if header.count(name) > 1):
             problems.add(1, name, "import.duplicate_key", name=name, first=1)
         for name in header:
-            if name not in MEASURE_FIELDS:
+            if name not in MEASURE_FIELDS and not APPROPRIATION_COLUMN.match(name):
                 problems.add(
                     1, name or "-", "import.unknown_field", fields=", ".join(MEASURE_FIELDS)
                 )
@@ -670,6 +708,7 @@ def _read_csv(text: str, problems: _Problems) -> ProgrammeFile:
                 else:
                     entry = _Mapping(zip(header, cells, strict=True))
                     entry.line, entry.key_lines = line, {}
+                    _gather_appropriations(entry)
                     if measure := problems.entry(MeasureIn, entry):
                         parsed.measures.append(MeasureRow.of(measure, line))
             line = reader.line_num + 1
@@ -677,6 +716,17 @@ def _read_csv(text: str, problems: _Problems) -> ProgrammeFile:
         problems.add(reader.line_num or 1, "-", "import.csv_syntax", problem=str(bad))
     problems.unique_ids(parsed.measures)
     return parsed
+
+
+def _gather_appropriations(entry: _Mapping) -> None:
+    """A row's `appropriation_<year>` cells as the file's mapping of year to amount."""
+    years = {
+        match[1]: entry.pop(name)
+        for name in list(entry)
+        if (match := APPROPRIATION_COLUMN.match(str(name)))
+    }
+    if any(cell.strip() for cell in years.values()):
+        entry["appropriations"] = {y: cell for y, cell in years.items() if cell.strip()}
 
 
 class _Problems(list[Problem]):

@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy import UniqueConstraint, insert, text
 from sqlmodel import Session, SQLModel, select
 
-from storage import crud, maturity, plan
+from storage import crud, maturity, money, plan
 from storage.export import BOT_STATE, ExportDoc, MeasureOut
 from storage.models import (
     ConversationRef,
@@ -31,6 +31,7 @@ from storage.models import (
     Person,
     Reminder,
     Revision,
+    Spending,
     StatusUpdate,
     SummaryPart,
     SummaryRun,
@@ -112,6 +113,7 @@ def restore(session: Session, raw: str) -> tuple[int, int]:
         if not session.exec(select(Coordinator).where(Coordinator.person_id == person.id)).first():
             session.add(Coordinator(person_id=person.id, added_by=c.added_by, added_at=c.added_at))
     count = _load_updates(session, doc)
+    _load_spending(session, doc)
     for run in doc.summary_runs or []:
         row = SummaryRun(**run.model_dump(exclude={"parts"}))
         session.add(row)
@@ -254,6 +256,19 @@ def _load_updates(session: Session, doc: ExportDoc) -> int:
     return len(rows)
 
 
+def _load_spending(session: Session, doc: ExportDoc) -> None:
+    """Spending reports in file order (oldest first), as the export wrote them."""
+    measure_ids = {m.code_key: m.id for m in session.exec(select(Measure))}
+    rows = [
+        s.model_dump(exclude={"time"})
+        | {"created_at": s.time, "measure_id": measure_ids[m.id.lower()]}
+        for m in doc.measures
+        for s in m.spending or []
+    ]
+    if rows:
+        session.execute(insert(Spending), rows)
+
+
 # --- checking ---
 
 
@@ -308,7 +323,8 @@ def _problem(error: Any) -> Problem:
     path = _path(loc)
     kind = error["type"]
     if loc == ("digibot_export",):
-        return Problem(path, "restore.version", {**_shown(error.get("input")), "known": "1, 2, 3"})
+        known = {"known": "1, 2, 3, 4"}
+        return Problem(path, "restore.version", {**_shown(error.get("input")), **known})
     if kind in ("missing", "extra_forbidden"):
         return Problem(path, _TYPE_KEYS[kind])
     if kind.startswith("datetime"):
@@ -402,6 +418,7 @@ class _Values:
                 row.values["added_at"] = doc.measures[i].added_at
                 parsed.measures.append(row)
             self.updates(doc.measures[i], path, need_ids)
+            self.spending(doc.measures[i], path)
         self.in_time(themes)
         self.bot_state(max((i for i in ids if i is not None), default=0))
         return parsed
@@ -563,6 +580,22 @@ class _Values:
             self.person(f"{at}.author", u.author)
             self.rule(f"{at}.source", code, u.source)
             self.person(f"{at}.withdrawn_by", u.withdrawn_by, required=u.withdrawn_at is not None)
+
+    def spending(self, measure: MeasureOut, path: str) -> None:
+        """Each report as the chat and the actuals import would have taken it."""
+        for j, s in enumerate(measure.spending or []):
+            at = f"{path}.spending[{j}]"
+            if not 1900 <= s.year <= 2200:
+                self.add(f"{at}.year", "import.bad_year", value=s.year)
+            if not 0 <= s.spent_cents < money.MAX_CENTS:
+                self.add(f"{at}.spent_cents", "restore.out_of_range", value=s.spent_cents)
+            self.day(f"{at}.reported_on", s.reported_on)
+            self.text(f"{at}.note", s.note, NOTE_LIMIT)
+            if not s.author.strip():
+                self.add(f"{at}.author", "import.required")
+            self.text(f"{at}.author", s.author, 300)
+            self.rule(f"{at}.source", code, s.source)
+        self.ordered(f"{path}.spending", measure.spending or [])
 
     def bot_state(self, last_update: int) -> None:
         doc = self.doc

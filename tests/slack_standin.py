@@ -323,6 +323,9 @@ class SlackClient:
             }
         state["progress"] = {"value": {"type": "number_input", "value": values.get("progress")}}
         state["note"] = {"value": {"type": "plain_text_input", "value": values.get("note")}}
+        state["spent"] = {"value": {"type": "plain_text_input", "value": values.get("spent")}}
+        ticked = [{"value": "yes"}] if values.get("spent_confirm") == "yes" else []
+        state["spent_confirm"] = {"value": {"type": "checkboxes", "selected_options": ticked}}
         return self.interaction(
             {
                 "type": "view_submission",

@@ -229,6 +229,8 @@ def test_an_export_from_before_the_bot_state_still_restores(second: Engine) -> N
         assert measure.pop("appropriations") == ""  # version 4: money per budget year
         (first,) = measure.pop("plan")
         assert (first["revision"], first["due"], first["retired"]) == (1, measure["due"], False)
+        # Version 4 added money: no appropriations planned, nothing spent.
+        assert (measure.pop("appropriations"), measure.pop("spending")) == ("", [])
     assert doc["measures"] == old["measures"]
     assert (doc["summary_runs"], doc["reminders"], doc["conversations"]) == ([], [], [])
     (revision,) = doc["revisions"]

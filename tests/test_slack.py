@@ -381,6 +381,38 @@ def test_form_submission_invalid_then_valid_then_twice(bot: Running) -> None:
     bot.standin.wait_for("views.publish")  # the Home tab shows the new state
 
 
+def test_the_form_takes_spending_and_asks_to_confirm_an_unusual_amount(bot: Running) -> None:
+    bot.slack.command("", user=OWNER)
+    [opened] = bot.standin.wait_for("views.open")  # the stand-in checks it as Block Kit
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    blocks = {b["block_id"]: b for b in view["blocks"]}
+    assert blocks["spent"]["optional"] and blocks["spent_confirm"]["element"]["type"] == (
+        "checkboxes"
+    )
+    base = {"user": OWNER, "measure": "1.1", "status": "on_track"}
+    bad = bot.slack.submit_form(**base, spent="lots", view_id="V1")
+    assert "is not an amount of euros" in bad.json()["errors"]["spent"]
+    # 1.1's budget is 20 000 €: over 2 000 000 € asks for the confirmation.
+    huge = bot.slack.submit_form(**base, spent="2 500 000", view_id="V1")
+    assert "tick “Yes, the amount is right”" in huge.json()["errors"]["spent"]
+    assert count_updates(bot.engine) == 0 and _spent(bot.engine) == []
+    saved = bot.slack.submit_form(**base, spent="2 500 000", spent_confirm="yes", view_id="V1")
+    assert saved.json()["response_action"] == "update"
+    assert "€2,500,000" in json.dumps(saved.json()["view"], ensure_ascii=False)
+    assert _spent(bot.engine) == [250_000_000]
+    bot.slack.submit_form(**base, spent="2 500 000", spent_confirm="yes", view_id="V1")
+    assert _spent(bot.engine) == [250_000_000]  # a repeated submission: stored once
+
+
+def _spent(engine) -> list[int]:
+    from sqlmodel import Session, select
+
+    from storage.models import Spending
+
+    with Session(engine) as session:
+        return [s.spent_cents for s in session.exec(select(Spending))]
+
+
 def test_the_update_button_opens_the_form_on_that_measure(bot: Running) -> None:
     bot.slack.command("status 1.1 on-track 40%", user=OWNER)
     assert bot.slack.click(user=OWNER, action_id="digi_open_form", value="1.1").status_code == 200

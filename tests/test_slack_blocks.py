@@ -759,7 +759,9 @@ def test_no_initial_values_when_the_form_has_none() -> None:
 def test_every_input_has_a_block_id_and_value_action_id_for_submitted_values() -> None:
     view = form_view(big_form(), Messages("en"))
 
-    assert [b["block_id"] for b in view["blocks"]] == ["measure", "status", "progress", "note"]
+    assert [b["block_id"] for b in view["blocks"]] == [
+        "measure", "status", "progress", "note", "spent", "spent_confirm",
+    ]  # fmt: skip
     assert all(b["element"]["action_id"] == "value" for b in view["blocks"])
     note = block_of(view, "note")
     assert note["element"]["type"] == "plain_text_input"
@@ -810,6 +812,8 @@ def test_submitted_values_reads_every_field() -> None:
         "status": "on_track",
         "progress": "40",
         "note": "Pilotti <!channel> käynnissä",
+        "spent": None,
+        "spent_confirm": None,
     }
 
 
@@ -828,6 +832,8 @@ def test_submitted_values_gives_none_for_what_was_left_empty() -> None:
         "status": None,
         "progress": None,
         "note": None,
+        "spent": None,
+        "spent_confirm": None,
     }
 
 
@@ -839,8 +845,12 @@ def test_submitted_values_gives_none_for_missing_blocks_and_state() -> None:
         "status": None,
         "progress": None,
         "note": None,
+        "spent": None,
+        "spent_confirm": None,
     }
-    assert submitted_values({}) == dict.fromkeys(("measure", "status", "progress", "note"))
+    assert submitted_values({}) == dict.fromkeys(
+        ("measure", "status", "progress", "note", "spent", "spent_confirm")
+    )
 
 
 def test_a_form_round_trips_through_a_submission() -> None:
@@ -861,6 +871,8 @@ def test_a_form_round_trips_through_a_submission() -> None:
         "status": "delayed",
         "progress": "70",
         "note": None,
+        "spent": None,
+        "spent_confirm": None,
     }
 
 

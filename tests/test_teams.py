@@ -360,6 +360,29 @@ def test_update_with_a_measure_offers_the_dialog_on_it(teams: Running) -> None:
     assert form["body"][0]["value"] == "1.1" and form["body"][2]["value"] == 40
 
 
+def test_the_dialog_takes_spending_and_asks_to_confirm_an_unusual_amount(
+    teams: Running,
+) -> None:
+    from sqlmodel import Session, select
+
+    from storage.models import Spending
+
+    fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
+    form = fetched.json()["task"]["value"]["card"]["content"]
+    typed = {"measure": "1.1", "status": "on_track", "spent": "2 500 000"}
+    refused = teams.send(invoke(teams.connector.url, OWNER, "task/submit",
+                                dialog_submit(form, **typed))).json()["task"]  # fmt: skip
+    assert "tick “Yes, the amount is right”" in json.dumps(refused, ensure_ascii=False)
+    resent = refused["value"]["card"]["content"]
+    assert {"spent": "2 500 000"}.items() <= dialog_submit(resent).items()  # kept as typed
+    again = dialog_submit(resent, spent_confirm="yes")
+    saved = teams.send(invoke(teams.connector.url, OWNER, "task/submit", again)).json()["task"]
+    assert saved["type"] == "message"
+    assert teams.cards_sent() >= 2  # every card valid Adaptive Cards 1.5
+    with Session(teams.engine) as session:
+        assert [s.spent_cents for s in session.exec(select(Spending))] == [250_000_000]
+
+
 def test_a_refused_dialog_resubmitted_keeps_the_progress_typed(teams: Running) -> None:
     fetched = teams.send(invoke(teams.connector.url, OWNER, "task/fetch", {"digi": "open_form"}))
     form = fetched.json()["task"]["value"]["card"]["content"]

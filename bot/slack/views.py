@@ -14,7 +14,8 @@ FORM_CALLBACK = "digi_update_form"
 TITLE = 24  # modal title, submit and close labels
 OPTION_TEXT = 75
 GROUP_OPTIONS = 100
-FIELDS = ("measure", "status", "progress", "note")
+FIELDS = ("measure", "status", "progress", "note", "spent", "spent_confirm")
+AMOUNT_TEXT = 40
 
 
 def _option(option: Option) -> dict:
@@ -89,6 +90,23 @@ def form_view(form: Form, t: Messages) -> dict:
                 optional=True,
                 hint=t("form.note_hint"),
             ),
+            _input(
+                "spent",
+                t("form.spent"),
+                {"type": "plain_text_input", "action_id": "value", "max_length": AMOUNT_TEXT},
+                optional=True,
+                hint=t("form.spent_hint"),
+            ),
+            _input(
+                "spent_confirm",
+                t("form.spent_confirm"),
+                {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [{"text": plain(t("spent.confirm"), 75), "value": "yes"}],
+                },
+                optional=True,
+            ),
         ],
     }
 
@@ -115,7 +133,11 @@ def submitted_values(view: dict) -> dict[str, str | None]:
     for name in FIELDS:
         element = values.get(name, {}).get("value", {})
         selected = element.get("selected_option")
-        out[name] = selected.get("value") if selected else element.get("value")
+        ticked = element.get("selected_options")  # checkboxes
+        if ticked is not None:
+            out[name] = "yes" if any(o.get("value") == "yes" for o in ticked) else None
+        else:
+            out[name] = selected.get("value") if selected else element.get("value")
     return out
 
 

@@ -171,6 +171,11 @@ def form_card(
         {"type": "Input.Text", "id": "note", "label": t("form.note"), "isMultiline": True,
          "maxLength": NOTE_LIMIT, "placeholder": t("form.note_hint"),
          "value": values.get("note") or ""},
+        {"type": "Input.Text", "id": "spent", "label": t("form.spent"), "maxLength": 40,
+         "placeholder": t("form.spent_hint"), "value": values.get("spent") or ""},
+        {"type": "Input.Toggle", "id": "spent_confirm", "title": t("spent.confirm"),
+         "label": t("form.spent_confirm"), "valueOn": "yes", "valueOff": "no",
+         "value": "yes" if values.get("spent_confirm") == "yes" else "no"},
     ]  # fmt: skip
     progress = _number(values.get("progress") if "progress" in values else form.progress)
     if progress is not None:

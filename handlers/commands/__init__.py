@@ -23,6 +23,7 @@ from handlers.commands import (
     list_command,
     maturity,
     show,
+    spent,
     stale,
     status,
     summary,
@@ -50,6 +51,7 @@ COMMANDS: tuple[Command, ...] = tuple(
     for module in (
         update,
         status,
+        spent,
         show,
         history,
         list_command,

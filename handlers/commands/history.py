@@ -16,8 +16,8 @@ from handlers.state.labels import author_label
 from handlers.state.lookup import one_id
 from handlers.state.retired import closed_period
 from handlers.vocabulary import BY_CODE
-from storage import crud, plan
-from storage.models import Revision, StatusUpdate
+from storage import crud, money, plan
+from storage.models import Revision, Spending, StatusUpdate
 
 HISTORY_SHOWN = 20
 _UNSHOWN = ("code",)
@@ -37,17 +37,31 @@ def run(request: Request) -> Reply:
     entries = [(u.created_at, _line(session, u, ctx)) for u in rows]
     changes = _plan_entries(session, measure.id, ctx)
     entries.extend(changes)
-    if not entries:
+    spent = money.spending_history(session, measure_id=measure.id)[::-1][:HISTORY_SHOWN]
+    if not entries and not spent:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
     entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: updates stay in id order
     shown = entries[:HISTORY_SHOWN]
-    blocks: list[Block] = [
-        Heading(t("history.title", id=measure.code, title=measure.title)),
-        Items(tuple(line for _, line in shown)),
-    ]
+    blocks: list[Block] = [Heading(t("history.title", id=measure.code, title=measure.title))]
+    if shown:
+        blocks.append(Items(tuple(line for _, line in shown)))
     if (more := total + len(changes) - len(shown)) > 0:
         blocks.append(Hint(t("history.more", count=more)))
+    if spent:  # money reported, beside the updates: who said how much, and when
+        blocks.append(Heading(t("history.spending"), level=2))
+        blocks.append(Items(tuple(_spent_line(session, s, ctx) for s in spent)))
     return Reply(tuple(blocks))
+
+
+def _spent_line(session: Session, spent: Spending, ctx: Context) -> str:
+    line = ctx.t(
+        "history.spending_line",
+        time=fmt.moment(ctx.language, spent.created_at, ctx.timezone),
+        year=spent.year,
+        amount=fmt.euros(ctx.language, spent.spent_cents, in_cents=True),
+        author=author_label(session, spent.author),
+    )
+    return f"{line}: {spent.note}" if spent.note else line
 
 
 def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:

@@ -10,6 +10,7 @@ from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
+from handlers.state.money import money_fields, money_state, over_flag
 from handlers.state.retired import retired_text
 from handlers.state.store import Stored
 from handlers.vocabulary import Status
@@ -66,6 +67,8 @@ def state_reply(
         blocks.append(Paragraph(t("flag.overdue", due=fmt.when(lang, measure.due))))
     if full and current is None:
         blocks.append(Paragraph(t("flag.never_updated")))
+    if full and (flag := over_flag(money_state(session, measure, ctx), ctx)):
+        blocks.append(Paragraph(flag))
     return Reply(tuple(blocks))
 
 
@@ -110,6 +113,7 @@ def _programme_fields(
         tail.append((t("field.indicator"), text))
     if measure.budget_eur is not None:
         tail.append((t("field.budget"), fmt.euros(lang, measure.budget_eur)))
+    tail += money_fields(money_state(session, measure, ctx), ctx)
     return [pair for pair in head if pair[1]], tail
 
 

@@ -26,6 +26,8 @@ def register(app: App, deps: SlackDeps) -> None:
             progress=values["progress"],
             note=values["note"] or "",
             key=f"slack:view:{view['id']}",
+            spent=values["spent"],
+            spent_confirmed=values["spent_confirm"] == "yes",
         )
         if isinstance(result, list):
             errors: dict[str, str] = {}

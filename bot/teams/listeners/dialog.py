@@ -38,13 +38,15 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
         data = _data(context)
         actor = await bot.actor(context)
         ctx = await bot.ctx_for(actor)
-        values = {k: _text(data.get(k)) for k in ("measure", "status", "progress", "note")}
+        names = ("measure", "status", "progress", "note", "spent", "spent_confirm")
+        values = {k: _text(data.get(k)) for k in names}
         a = context.activity
         key = f"teams:form:{data.get('form') or f'{a.conversation.id}:{a.id}'}"
         result = await asyncio.to_thread(
             submit_form, actor, ctx, measure_code=values["measure"],
             status_code=values["status"], progress=values["progress"],
-            note=values["note"] or "", key=key,
+            note=values["note"] or "", key=key, spent=values["spent"],
+            spent_confirmed=values["spent_confirm"] == "yes",
         )  # fmt: skip
         if isinstance(result, list):
             form = await asyncio.to_thread(open_form, actor, ctx)
