@@ -577,4 +577,48 @@ SWEDISH: dict[str, str] = {
     "cli.maturity_ok": "Importerade {path}: {count} mognadsbedömningar registrerade ({already} "
     "var redan registrerade).",
     "cli.maturity_line": "{theme}: {level} ({about}), rad {line}",
+    # --- money ---
+    "help.spent": "{p}använt <beteckning> <euro> [--år <år>] [anteckning] — registrerar vad "
+    "som hittills använts på en åtgärd under budgetåret. T.ex. {p}använt 1.1 12 400",
+    "teams.command.spent": "använt",
+    "teams.command.spent.help": "använt 1.1 12 400 — använt hittills i år",
+    "usage.spent": "Ange åtgärdens beteckning och det använda beloppet i euro.",
+    "example.spent": "Exempel: {p}använt 1.1 12 400,50 --år 2025 Hårdvara",
+    "spent.example": "Exempel: {p}använt {id} 12 400,50 (ett år: --år 2025)",
+    "spent.bad_amount": "”{value}” är inte ett belopp i euro. Ange noll eller mer, t.ex. "
+    "12 400 eller 12 400,50 €. Ingenting sparades.",
+    "spent.bad_year": "”{value}” är inte ett budgetår. Ange fyra siffror, t.ex. --år 2025. "
+    "Ingenting sparades.",
+    "spent.absurd": "{amount} är över {times} gånger anslaget eller budgeten för {year} "
+    "({basis}): knappast rätt. Ingenting sparades.",
+    "spent.absurd_hint": "Kontrollera beloppet. Om det är rätt, rapportera det i formuläret och "
+    "bekräfta det.",
+    "spent.confirm": "Ja, beloppet är rätt",
+    "spent.retired": "Åtgärden {id} har utgått ur programmet: ingenting mer registreras på den. "
+    "Ingenting sparades.",
+    "spent.recorded": "Sparat. Åtgärdens {id} pengar nu:",
+    "spent.already_recorded": "Beloppet var redan sparat. Åtgärdens {id} pengar:",
+    "field.appropriation": "Anslag {year}",
+    "field.appropriations": "Anslag sammanlagt",
+    "field.spent": "Använt {year}",
+    "field.spent_total": "Använt sammanlagt",
+    "flag.over_budget": "⚠️ Över anslaget: använt {spent} mot planerat {planned} ({when}).",
+    "flag.over_total": "sammanlagt",
+    "form.spent": "Använt hittills i år (€)",
+    "form.spent_confirm": "Ett stort belopp (över 100 × anslaget)",
+    "form.spent_confirm_hint": "Om det är rätt, kryssa i ”Ja, beloppet är rätt” och skicka igen.",
+    "form.spent_hint": "Frivilligt. T.ex. 12 400 eller 12 400,50",
+    "history.spending": "Rapporterade kostnader, nyaste först",
+    "history.spending_line": "{time} — {year}: {amount}, av {author}",
+    "import.bad_appropriations": "ange anslagen per år, t.ex. appropriations: {{2025: 10000, "
+    "2026: 12400}} (du angav {value})",
+    "import.bad_appropriation": "anslaget för {year} ”{value}” är inte ett belopp i euro (t.ex. "
+    "12400 eller 12400,50)",
+    "import.bad_amount": "”{value}” är inte ett belopp i euro (t.ex. 12400 eller 12400,50)",
+    "import.duplicate_actual": "åtgärd {id}, år {year} finns redan på rad {first}",
+    "import.unknown_measure": "åtgärden ”{value}” finns inte i programmet",
+    "import.retired_measure": "åtgärden {value} har utgått ur programmet",
+    "import.bad_day": "”{value}” är inte en dag; använd 2026-03-31 eller 31.3.2026",
+    "cli.actuals_ok": "{path}: {count} utfall registrerade.",
+    "cli.actuals_line": "{id} {year}: {amount} ({day})",
 }

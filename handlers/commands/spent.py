@@ -104,7 +104,7 @@ def spent_reply(request: Request, measure: Measure, intro: str) -> Reply:
 
 COMMAND = Command(
     name="spent",
-    words={"en": ("spent",), "fi": ("käytetty",)},
+    words={"en": ("spent",), "fi": ("käytetty",), "sv": ("använt",)},
     help="help.spent",
     example="example.spent",
     menu="teams.command.spent",
