@@ -222,7 +222,6 @@ else:
         current=(CurrentOut | None, ...),
         plan=(list[PlanOut] | None, None),
         updates=(list[UpdateOut] | None, None),
-        appropriations=(str, ""),  # not in versions 1 to 3
         spending=(list[SpendingOut] | None, None),
         **RETIRED,
         **MONEY,
