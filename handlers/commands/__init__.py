@@ -17,6 +17,8 @@ from handlers import auth, log_context
 # help and list are modules named *_command: a submodule becomes a name in this package, and
 # `help` or `list` here would shadow the builtins.
 from handlers.commands import (
+    away,
+    back,
     help_command,
     history,
     list_command,
@@ -41,10 +43,8 @@ from storage.text import control_character
 
 log = logging.getLogger(__name__)
 
-COMMANDS: tuple[Command, ...] = tuple(
-    module.COMMAND
-    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
-)
+_MODULES = (update, status, show, history, list_command, undo, stale, summary, away, back)
+COMMANDS: tuple[Command, ...] = tuple(module.COMMAND for module in (*_MODULES, help_command))
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}
 

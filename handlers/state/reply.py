@@ -8,13 +8,14 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Context
+from handlers.presence import presence
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
 from handlers.state.store import Stored
 from handlers.vocabulary import Status
 from storage import crud
 from storage.dates import last_day
-from storage.models import Measure, Theme
+from storage.models import Measure, Person, Theme
 
 
 def state_reply(
@@ -75,10 +76,16 @@ def _programme_fields(
     t, lang = ctx.t, ctx.language
     theme = session.get_one(Theme, measure.theme_id)
     roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
+    here = presence(session, ctx, (roles.owner, *roles.deputies))
+
+    def label(person: Person | None) -> str:
+        note = here.note(person, ctx)
+        return f"{person_label(person)} — {note}" if note else person_label(person)
+
     head = [
         (t("field.theme"), f"{theme.code} {theme.name}"),
-        (t("field.owner"), person_label(roles.owner)),
-        (t("field.deputies"), ", ".join(person_label(d) for d in roles.deputies)),
+        (t("field.owner"), label(roles.owner)),
+        (t("field.deputies"), ", ".join(label(d) for d in roles.deputies)),
         (t("field.unit"), measure.unit or ""),
     ]
     tail = [(t("field.schedule"), fmt.schedule(lang, measure.start, measure.due))]

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers.context import Context
+from handlers.presence import presence
 from handlers.state.labels import person_label, status_of
 from handlers.state.reply import is_overdue, local_today
 from handlers.vocabulary import STATUSES, Status
@@ -37,6 +38,10 @@ class Row:
     overdue: bool
     stale: bool
     behind: bool
+    owner_away_until: date | None = None
+    """The owner is away on the summary's day, until this day."""
+    owner_left: bool = False
+    """The platform says the owner has left: the measure needs a new owner."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ def build_summary(
         session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
     )
     roles = crud.roles_of(session, measure_ids=ids)
+    here = presence(session, ctx, (r.owner for r in roles.values()), on=today)
     theme_codes = {t.id: t.code for t in themes}
     rows: dict[int, Row] = {}
     for m in measures:
@@ -136,6 +142,8 @@ def build_summary(
             overdue=overdue,
             stale=update is None or update.id <= (baseline or 0),
             behind=not overdue and _behind(status, update, m.start, m.due, today),
+            owner_away_until=here.away.get(owner.id) if (owner := roles[m.id].owner) else None,
+            owner_left=owner is not None and owner.id in here.left,
         )
     changes = tuple(
         Change(rows[m.id], status_of(before.get(m.id)))
