@@ -4,6 +4,7 @@ Reminders skip them (their deputies, else the coordinators, are reminded instead
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -12,8 +13,11 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Context
-from storage import absences
+from storage import absences, conversations, crud
+from storage.db import session_scope
 from storage.models import Person
+
+log = logging.getLogger(__name__)
 
 
 def today(ctx: Context) -> date:
@@ -66,3 +70,20 @@ def presence(
         away=absences.away_until(session, today=on or today(ctx), person_ids=ids),
         left=frozenset(absences.left_ids(session, person_ids=ids)),
     )
+
+
+def platform_says(ctx: Context, refs: Iterable[str | None], *, gone: bool, source: str) -> bool:
+    """A platform says the user with these ids is deactivated or gone (`gone`), or active
+    again: record it for the person the programme names by them. True if that changed
+    anything; a user the programme does not name is nobody's concern here."""
+    ids = [r for r in refs if r]
+    with session_scope(ctx.engine) as session:
+        emails = (conversations.email_of(session, user_ref=r) for r in ids if "@" not in r)
+        person = crud.person_among(session, refs=[*ids, *(e for e in emails if e)])
+        if person is None:
+            return False
+        record = absences.record_left if gone else absences.record_returned
+        changed = record(session, person_id=person.id, source=source, at=ctx.now())
+    if changed:
+        log.info("person %d %s (%s)", person.id, "has left" if gone else "is back", source)
+    return changed

@@ -17,11 +17,11 @@ from handlers import formatting as fmt
 from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
-from handlers.presence import presence
+from handlers.presence import platform_says, presence
 from handlers.replies import Action, Block, Entry, Heading, Hint, Paragraph, Reply
 from handlers.schedule import SummarySlot, scheduled_key
 from handlers.state.stale import stale_measures
-from storage import absences, crud, summary_runs
+from storage import crud, summary_runs
 from storage.db import session_scope
 from storage.models import Measure, Person
 
@@ -145,7 +145,7 @@ def _send_reminders(
         try:
             reached = messenger.send_direct(ref, reminder_reply(measures, slot, ctx))
         except Gone as gone:  # the claim stays: they are not reminded again
-            _record_left(ctx, ref, gone.source)
+            platform_says(ctx, [ref], gone=True, source=gone.source)
             outcome.left.append(ref)
             continue
         except Exception:  # the platform failed: give the claim back, the next tick retries
@@ -170,13 +170,6 @@ def _send_reminders(
         # reminded already today keep today's one reminder).
         return _send_reminders(ctx, messenger, slot=slot, day=day, outcome=outcome)
     return outcome
-
-
-def _record_left(ctx: Context, ref: str, source: str) -> None:
-    with session_scope(ctx.engine) as session:
-        person = crud.find_person(session, ref=ref)
-        if person is not None:
-            absences.record_left(session, person_id=person.id, source=source, at=ctx.now())
 
 
 def reminder_reply(measures: list[Measure], slot: SummarySlot, ctx: Context) -> Reply:

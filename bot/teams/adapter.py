@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import jwt
 from microsoft_agents.activity import (
     Activity,
@@ -57,6 +58,7 @@ from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.metrics import Metrics
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
+from handlers.reminders import Gone
 from handlers.replies import Reply
 from handlers.summary.post import ChannelUnknown, Publisher
 from storage import conversations
@@ -307,6 +309,11 @@ class TeamsMessenger:
             row = conversations.personal(session, platform=PLATFORM, person_ref=person_ref)
         if row is None:
             return False
-        for content in cards.render_cards(reply):
-            self.bot.send(row.reference, cards.activity(content))
+        try:
+            for content in cards.render_cards(reply):
+                self.bot.send(row.reference, cards.activity(content))
+        except aiohttp.ClientResponseError as failed:
+            if failed.status == 404:  # the member is no longer found: they have left
+                raise Gone("teams:MemberNotFound") from failed
+            raise
         return True
