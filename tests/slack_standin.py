@@ -35,6 +35,8 @@ class SlackStandIn:
 
     def __init__(self, users: dict[str, str]) -> None:
         self.users = users
+        self.deleted: set[str] = set()
+        """Deactivated users: users.info and users.lookupByEmail say `deleted`, as Slack does."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
@@ -133,7 +135,8 @@ class SlackStandIn:
             email = self.users.get(payload.get("user", ""))
             if email is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {"ok": True, "user": {"id": payload["user"], "profile": {"email": email}}}
+            user = {"id": payload["user"], "profile": {"email": email}}
+            return {"ok": True, "user": {**user, "deleted": payload["user"] in self.deleted}}
         if method in ("views.open", "views.publish", "views.update"):
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view
@@ -142,7 +145,8 @@ class SlackStandIn:
             wanted = payload.get("email", "").lower()
             for user_id, email in self.users.items():
                 if email.lower() == wanted:
-                    return {"ok": True, "user": {"id": user_id, "profile": {"email": email}}}
+                    user = {"id": user_id, "profile": {"email": email}}
+                    return {"ok": True, "user": {**user, "deleted": user_id in self.deleted}}
             return {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
