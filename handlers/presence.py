@@ -35,7 +35,7 @@ class Presence:
         return person is not None and (person.id in self.away or person.id in self.left)
 
     def note(self, person: Person | None, ctx: Context) -> str | None:
-        """ "poissa 10.1.2027 asti" or "lähtenyt"; None for someone at work."""
+        """Why the person is silent ("poissa 10.1.2027 asti", "lähtenyt"); None if at work."""
         if person is None:
             return None
         if person.id in self.left:
