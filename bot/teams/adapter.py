@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import aiohttp
 import jwt
 from microsoft_agents.activity import (
     Activity,
@@ -312,8 +311,8 @@ class TeamsMessenger:
         try:
             for content in cards.render_cards(reply):
                 self.bot.send(row.reference, cards.activity(content))
-        except aiohttp.ClientResponseError as failed:
-            if failed.status == 404:  # the member is no longer found: they have left
+        except Exception as failed:  # the SDK raises aiohttp's ClientResponseError
+            if getattr(failed, "status", None) == 404:  # the member is no longer found: gone
                 raise Gone("teams:MemberNotFound") from failed
             raise
         return True
