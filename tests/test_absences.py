@@ -15,6 +15,7 @@ from bot.console import respond
 from bot.settings import Settings
 from bot.slack.app import build_app, web_client
 from bot.slack.publisher import SlackMessenger
+from bot.teams.adapter import TeamsMessenger
 from bot.web import create_web_app
 from handlers.commands.away import mentioned, parse, parse_day
 from handlers.context import Actor, Context
@@ -26,7 +27,12 @@ from storage.db import session_scope
 from storage.models import Absence
 from tests.conftest import COORDINATOR, DEPUTY, OWNER, STRANGER, ChatBot, Clock, previewed
 from tests.slack_standin import SECRET, SlackClient, SlackStandIn
+from tests.teams_standin import texts
 from tests.test_slack import start_server
+from tests.test_teams import COORDINATOR as TEAMS_COORDINATOR
+from tests.test_teams import DEPUTY as TEAMS_DEPUTY
+from tests.test_teams import OWNER as TEAMS_OWNER
+from tests.test_teams import connector, teams  # noqa: F401 (fixtures)
 
 VIESTINTA = "viestintapaallikko@example.org"  # owns 1.3, which has no deputy
 REMINDER_DAY = datetime(2025, 5, 6, 6, 0, tzinfo=UTC)  # 09:00 in Helsinki, 14 days before
@@ -245,3 +251,18 @@ def test_the_home_tab_says_who_is_away(programme) -> None:
     lines = [b["text"]["text"] for b in view["blocks"] if b.get("accessory")]
     assert any("1.1" in line and "omistaja poissa 10.5. asti" in line for line in lines)
     assert not any("2.1" in line and "poissa" in line for line in lines)
+
+
+def test_an_absence_across_a_reminder_day_on_teams(teams) -> None:  # noqa: F811 (the fixture)
+    for user in (TEAMS_OWNER, TEAMS_DEPUTY, TEAMS_COORDINATOR):
+        teams.say("help", user)  # each personal chat is remembered
+    teams.connector.sent.clear()
+    ctx = replace(teams.bot.ctx, now=Clock(REMINDER_DAY))
+    respond("away until 10.5.2025", Actor.from_ref(OWNER), ctx)
+    respond(f"away @{VIESTINTA} until 10.5.2025", Actor.from_ref("coord@tornio.fi"), ctx)
+    send_reminders(ctx, TeamsMessenger(teams.bot), slot=spring(ctx), day=REMINDER_DAY.date())
+    assert teams.connector.activities("a:chat-29:owner") == []  # away: not reminded
+    [deputy] = teams.connector.activities("a:chat-29:deputy")
+    assert '"measure": "1.1"' in texts(deputy)
+    [coordinator] = teams.connector.activities("a:chat-29:coord")  # 1.3 has no deputy
+    assert '"measure": "1.3"' in texts(coordinator) and texts(coordinator).count('"measure"') == 1
