@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from handlers import auth, log_context
 from handlers import formatting as fmt
 from handlers.context import Actor, Context
+from handlers.presence import presence
 from handlers.replies import (
     Action,
     Block,
@@ -28,7 +29,7 @@ from handlers.state.money import check_spending, money_fields, money_state, stor
 from handlers.state.money import this_year as budget_year
 from handlers.state.reply import recorded_reply
 from handlers.state.retired import retired_refusal, retired_text
-from handlers.state.stale import stale_lines
+from handlers.state.stale import owner_left_blocks, stale_lines
 from handlers.state.store import earlier_delivery, store
 from handlers.state.values import Problem, check_values
 from handlers.vocabulary import BY_CODE, STATUSES
@@ -231,7 +232,13 @@ def home(actor: Actor, ctx: Context) -> Reply:
         ids = crud.measure_ids_of(session, refs=actor.refs)
         measures = sorted(crud.measures(session, ids=ids), key=lambda m: crud.natural_key(m.code))
         current = crud.current_updates(session, measure_ids=ids)
+        roles = crud.roles_of(session, measure_ids=ids)
+        me = crud.person_among(session, refs=actor.refs)
+        here = presence(session, ctx, (me, *(roles[m.id].owner for m in measures)))
         blocks: list[Block] = [Heading(t("home.title"))]
+        if me is not None and me.id in here.away:
+            until = fmt.day(ctx.language, here.away[me.id])
+            blocks.append(Paragraph(t("presence.you_away", until=until)))
         for m in measures:
             update = current.get(m.id)
             line = measure_line(m, update, None, ctx).rsplit(" — ", 1)[0]
@@ -241,6 +248,9 @@ def home(actor: Actor, ctx: Context) -> Reply:
                 )
             else:
                 line += " — " + t("show.no_updates")
+            owner = roles[m.id].owner
+            if owner is not None and owner is not me and (note := here.owner_note(owner, ctx)):
+                line += f" — {note}"
             blocks.append(Entry(line, Action(t("home.update"), OPEN_FORM, m.code)))
         if not measures:
             blocks.append(Paragraph(t("list.empty_mine")))
@@ -248,5 +258,6 @@ def home(actor: Actor, ctx: Context) -> Reply:
             lines = stale_lines(session, ctx)
             blocks.append(Heading(t("stale.title", count=len(lines))))
             blocks.append(Items(lines) if lines else Paragraph(t("stale.none")))
+            blocks += owner_left_blocks(session, ctx)
         blocks.append(Hint(t("home.hint", p=ctx.prefix)))
     return Reply(tuple(blocks))

@@ -1393,6 +1393,106 @@ MESSAGES.update(
 )
 
 
+# --- absences and leavers (issue 13) ---
+MESSAGES.update(
+    {
+        "help.away": {
+            "fi": "{p}poissa <pvm> asti [huomio] — muistutukset menevät sillä aikaa "
+            "varahenkilöille. Esim. {p}poissa 10.1.2027 asti Vanhempainvapaa",
+            "en": "{p}away until <date> [note] — your reminders go to your deputies meanwhile. "
+            "E.g. {p}away until 10.1.2027 Parental leave",
+        },
+        "help.back": {
+            "fi": "{p}paikalla — päättää poissaolosi",
+            "en": "{p}back — ends your absence",
+        },
+        "example.away": {
+            "fi": "Esimerkki: {p}poissa 10.1.2027 asti Vanhempainvapaa (päivä muodossa "
+            "10.1.2027 tai 2027-01-10, enintään vuoden päähän; digikoordinaattori: "
+            "{p}poissa @henkilö 10.1.2027 asti)",
+            "en": "Example: {p}away until 10.1.2027 Parental leave (a date such as 10.1.2027 or "
+            "2027-01-10, at most a year ahead; coordinators: {p}away @someone until 10.1.2027)",
+        },
+        "example.back": {
+            "fi": "Esimerkki: {p}paikalla (digikoordinaattori: {p}paikalla @henkilö)",
+            "en": "Example: {p}back (coordinators: {p}back @someone)",
+        },
+        "teams.command.away": {"fi": "poissa", "en": "away"},
+        "teams.command.away.help": {
+            "fi": "poissa 10.1.2027 asti — muistutukset varahenkilöille poissaolon ajan",
+            "en": "away until 10.1.2027 — reminders go to your deputies while you are away",
+        },
+        "teams.command.back": {"fi": "paikalla", "en": "back"},
+        "teams.command.back.help": {
+            "fi": "paikalla — päättää poissaolon",
+            "en": "back — ends your absence",
+        },
+        "away.no_day": {
+            "fi": "Kerro, mihin päivään asti olet poissa.",
+            "en": "Say until which day you are away.",
+        },
+        "away.bad_day": {
+            "fi": "”{text}” ei ole päivämäärä.",
+            "en": "“{text}” is not a date.",
+        },
+        "away.past": {
+            "fi": "{day} on jo mennyt: poissaolon loppupäivä on tänään tai myöhemmin.",
+            "en": "{day} has passed: an absence ends today or later.",
+        },
+        "away.too_far": {
+            "fi": "Poissaolon voi merkitä enintään vuoden päähän ({last} asti).",
+            "en": "An absence can be set at most a year ahead (until {last}).",
+        },
+        "away.refused": {
+            "fi": "Vain digikoordinaattori voi merkitä toisen poissaolon. Omasi voit merkitä itse.",
+            "en": "Only a coordinator can set someone else's absence. You can set your own.",
+        },
+        "away.unknown_person": {
+            "fi": "”{who}” ei ole ohjelman henkilöissä: käytä tunnusta tai sähköpostiosoitetta.",
+            "en": "“{who}” is not among the programme's people: use their id or e-mail.",
+        },
+        "away.recorded": {
+            "fi": "Kirjattu: {who} on poissa {until} asti. Muistutukset menevät sillä aikaa "
+            "varahenkilöille tai, jos heitä ei ole, digikoordinaattoreille.",
+            "en": "Recorded: {who} is away until {until}. Reminders go to the deputies "
+            "meanwhile, or to the coordinators where there are none.",
+        },
+        "away.back_hint": {
+            "fi": "Poissaolo päättyy itsestään. Aiemmin palatessa: {p}paikalla",
+            "en": "The absence ends by itself. Back earlier: {p}back",
+        },
+        "back.recorded": {
+            "fi": "Tervetuloa takaisin: {who} on taas paikalla, ja muistutukset tulevat hänelle.",
+            "en": "Welcome back: {who} is here again, and gets the reminders.",
+        },
+        "back.not_away": {
+            "fi": "{who} ei ole merkitty poissaolevaksi.",
+            "en": "{who} is not marked away.",
+        },
+        "presence.away": {"fi": "poissa {until} asti", "en": "away until {until}"},
+        "presence.left": {"fi": "lähtenyt", "en": "has left"},
+        "presence.owner_away": {
+            "fi": "omistaja poissa {until} asti",
+            "en": "owner away until {until}",
+        },
+        "presence.owner_left": {"fi": "omistaja lähtenyt", "en": "owner has left"},
+        "presence.you_away": {
+            "fi": "Olet poissa {until} asti: muistutukset menevät sillä aikaa varahenkilöille.",
+            "en": "You are away until {until}: reminders go to your deputies meanwhile.",
+        },
+        "stale.owner_left": {
+            "fi": "Omistaja lähtenyt ({count}) — anna toimenpiteet uudelle vastuuhenkilölle",
+            "en": "Owner has left ({count}) — hand these measures to a new owner",
+        },
+        "summary.owner_left": {
+            "fi": "Omistaja lähtenyt ({count})",
+            "en": "Owner has left ({count})",
+        },
+        "summary.reason.owner_left": {"fi": "omistaja lähtenyt", "en": "owner has left"},
+    }
+)
+
+
 # Money: spending against the appropriations (issue 12).
 MESSAGES.update(
     {

@@ -1,6 +1,8 @@
 """Reminders before a summary: one direct message a person listing their measures with no
 update since the last summary, each with a button that opens the form. At most one a
-person a day, claimed in the database; nothing to those who are up to date."""
+person a day, claimed in the database; nothing to those who are up to date. An owner who is
+away or has left is not reminded: their deputies are, or the coordinators where there is
+none (handlers/presence.py)."""
 
 from __future__ import annotations
 
@@ -9,37 +11,59 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from sqlmodel import Session
+
 from handlers import formatting as fmt
 from handlers import log_context
 from handlers.context import Context
 from handlers.form import OPEN_FORM
 from handlers.language import chosen, from_locale, in_language
+from handlers.presence import platform_says, presence
 from handlers.replies import Action, Block, Entry, Heading, Hint, Paragraph, Reply
 from handlers.schedule import SummarySlot, scheduled_key
 from handlers.state.stale import stale_measures
 from storage import crud, summary_runs
 from storage.db import session_scope
-from storage.models import Measure
+from storage.models import Measure, Person
 
 log = logging.getLogger(__name__)
 
 
+class Gone(Exception):
+    """The platform says the person is deactivated or no longer there (`source` says how)."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(source)
+        self.source = source
+
+
 class Messenger(Protocol):
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
-        """Send to the person named in the programme (user id or e-mail); False if unreachable."""
+        """Send to the person named in the programme (user id or e-mail); False if
+        unreachable; raises `Gone` if the platform says the person has left."""
 
     def locale(self, person_ref: str) -> str | None:
         """The locale the platform tells for the person, if it tells one."""
 
 
 class FirstReachable:
-    """Several platforms: a reminder goes by the first one that reaches the person."""
+    """Several platforms: a reminder goes by the first one that reaches the person; gone
+    only if one platform says so and none reaches them."""
 
     def __init__(self, messengers: list[Messenger]) -> None:
         self.messengers = messengers
 
     def send_direct(self, person_ref: str, reply: Reply) -> bool:
-        return any(m.send_direct(person_ref, reply) for m in self.messengers)
+        gone: Gone | None = None
+        for messenger in self.messengers:
+            try:
+                if messenger.send_direct(person_ref, reply):
+                    return True
+            except Gone as said:
+                gone = said
+        if gone is not None:
+            raise gone
+        return False
 
     def locale(self, person_ref: str) -> str | None:
         return next(filter(None, (m.locale(person_ref) for m in self.messengers)), None)
@@ -50,18 +74,36 @@ class ReminderOutcome:
     sent: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)
+    """People the platform said have left: recorded, and their measures sent on."""
 
 
 def due_people(ctx: Context) -> dict[str, list[Measure]]:
-    """Owners and deputies with measures not updated since the last summary."""
+    """Owners and deputies with measures not updated since the last summary. Nobody away or
+    gone is reminded; a measure whose owner is has its deputies reminded, or where none can
+    be, the coordinators."""
     with session_scope(ctx.engine) as session:
         stale = [measure for measure, _ in stale_measures(session)]
         roles = crud.roles_of(session, measure_ids=[m.id for m in stale])
+        coordinators = _coordinators(session, ctx)
+        named = [p for r in roles.values() for p in (r.owner, *r.deputies)]
+        here = presence(session, ctx, [*named, *(p for _, p in coordinators)])
+    instead = [ref for ref, p in coordinators if not here.absent(p)]
     people: dict[str, list[Measure]] = {}
     for measure in stale:
-        for ref in sorted(roles[measure.id].refs()):
+        role = roles[measure.id]
+        refs = {p.ref for p in (role.owner, *role.deputies) if p and not here.absent(p)}
+        if here.absent(role.owner) and not refs:
+            refs = set(instead)
+        for ref in sorted(refs):
             people.setdefault(ref, []).append(measure)
     return people
+
+
+def _coordinators(session: Session, ctx: Context) -> list[tuple[str, Person | None]]:
+    """Every coordinator (configured or granted) with their person, where the programme has one."""
+    refs = {crud.normalize_ref(r) for r in ctx.coordinators} | set(crud.coordinator_refs(session))
+    return [(ref, crud.find_person(session, ref=ref)) for ref in sorted(refs)]
 
 
 def send_reminders(
@@ -76,15 +118,24 @@ def send_reminders(
 
 
 def _send_reminders(
-    ctx: Context, messenger: Messenger, *, slot: SummarySlot, day: date
+    ctx: Context,
+    messenger: Messenger,
+    *,
+    slot: SummarySlot,
+    day: date,
+    outcome: ReminderOutcome | None = None,
 ) -> ReminderOutcome:
-    outcome = ReminderOutcome()
+    outcome = outcome or ReminderOutcome()
+    left_before = len(outcome.left)
     with session_scope(ctx.engine) as session:
         name = scheduled_key(slot, ctx.schedule, ctx.timezone).name
         if summary_runs.posted_for(session, period=name):
             return outcome  # posted early by hand: nothing left to remind of
         done = summary_runs.reminded(session, day=day.isoformat())
+    handled = {*outcome.sent, *outcome.already, *outcome.unreachable, *outcome.left}
     for ref, measures in sorted(due_people(ctx).items()):
+        if ref in handled:
+            continue
         if ref in done:
             outcome.already.append(ref)
             continue
@@ -101,6 +152,10 @@ def _send_reminders(
         try:
             reply = reminder_reply(measures, slot, person_ctx(ctx, messenger, ref))
             reached = messenger.send_direct(ref, reply)
+        except Gone as gone:  # the claim stays: they are not reminded again
+            platform_says(ctx, [ref], gone=True, source=gone.source)
+            outcome.left.append(ref)
+            continue
         except Exception:  # the platform failed: give the claim back, the next tick retries
             log.exception("reminder to %s failed", ref)
             with session_scope(ctx.engine) as session:
@@ -117,6 +172,11 @@ def _send_reminders(
             outcome.sent.append(ref)
         else:  # no such chat user: the claim stays, so the day is not retried every minute
             outcome.unreachable.append(ref)
+    if newly_left := len(outcome.left) - left_before:
+        log.info("%d reminded people have left: their measures go to others", newly_left)
+        # Once more: their measures go to their deputies or the coordinators (those
+        # reminded already today keep today's one reminder).
+        return _send_reminders(ctx, messenger, slot=slot, day=day, outcome=outcome)
     return outcome
 
 

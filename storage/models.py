@@ -364,3 +364,32 @@ class PersonLanguage(SQLModel, table=True):
     language: str = Field(description="fi, sv or en")
     set_by: str = Field(description="the author ref of whoever chose it")
     set_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class Absence(SQLModel, table=True):
+    """A person away from `starts_on` until `until` (local days, YYYY-MM-DD, both included):
+    their reminders go to their deputies. Append-only: `/digi back` only marks it ended; an
+    absence whose `until` has passed has ended by itself."""
+
+    id: int = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    starts_on: str
+    until: str
+    note: str = ""
+    set_by: str = Field(description="who set it: the person themselves or a coordinator")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    ended_by: str | None = None
+
+
+class Departure(SQLModel, table=True):
+    """The platform said the person is deactivated or gone: they are never reminded, and
+    their measures are listed for the coordinators. Append-only: a reactivation only marks
+    it `returned_at`."""
+
+    id: int = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    left_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    source: str = Field(description="what said so: slack:user_change, slack:users.info, teams:…")
+    returned_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    returned_source: str | None = None

@@ -37,6 +37,8 @@ class SlackStandIn:
         self.users = users
         self.locales = locales or {}
         """user id → the locale users.info tells with include_locale (e.g. sv-SE)."""
+        self.deleted: set[str] = set()
+        """Deactivated users: users.info and users.lookupByEmail say `deleted`, as Slack does."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.responses: list[dict[str, Any]] = []
         self.uploads: dict[str, bytes] = {}
@@ -138,7 +140,7 @@ class SlackStandIn:
             user = {"id": payload["user"], "profile": {"email": email}}
             if str(payload.get("include_locale")).lower() in ("true", "1"):
                 user["locale"] = self.locales.get(payload["user"])
-            return {"ok": True, "user": user}
+            return {"ok": True, "user": {**user, "deleted": payload["user"] in self.deleted}}
         if method in ("views.open", "views.publish", "views.update"):
             view = payload.get("view")
             view = json.loads(view) if isinstance(view, str) else view
@@ -147,7 +149,8 @@ class SlackStandIn:
             wanted = payload.get("email", "").lower()
             for user_id, email in self.users.items():
                 if email.lower() == wanted:
-                    return {"ok": True, "user": {"id": user_id, "profile": {"email": email}}}
+                    user = {"id": user_id, "profile": {"email": email}}
+                    return {"ok": True, "user": {**user, "deleted": user_id in self.deleted}}
             return {"ok": False, "error": "users_not_found"}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"

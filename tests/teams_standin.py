@@ -28,6 +28,8 @@ class ConnectorStandIn:
 
     def __init__(self, members: dict[str, dict[str, str]]) -> None:
         self.members = members
+        self.gone: set[str] = set()
+        """Personal chats whose user has left: sending there answers 404, as the connector does."""
         self.sent: list[dict[str, Any]] = []
         self.lookups: list[str] = []
         self._ids = count(1)
@@ -94,7 +96,9 @@ class ConnectorStandIn:
                 path = urlsplit(self.path).path
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 body = json.loads(raw or b"{}")
-                if match := _ACTIVITIES.search(path):
+                if (match := _ACTIVITIES.search(path)) and unquote(match["conv"]) in standin.gone:
+                    return self._send(404, {"error": {"code": "MemberNotFoundInConversation"}})
+                if match:
                     activity_id = f"{1700000000000 + next(standin._ids)}"
                     with standin._lock:
                         standin.sent.append(

@@ -26,7 +26,8 @@ def test_manifest_declares_the_command_scopes_events_and_interactivity(name: str
     [command] = manifest["features"]["slash_commands"]
     assert command["command"] == "/digi"
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == NEEDED_SCOPES
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert events == ["app_home_opened", "user_change"]  # user_change: a user deactivated
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     socket = manifest["settings"]["socket_mode_enabled"]

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import render_messages
+from handlers.reminders import Gone
 from handlers.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -85,20 +86,27 @@ class SlackMessenger:
         self._lock = threading.Lock()
 
     def user_id(self, ref: str) -> str | None:
-        if "@" not in ref:
-            return ref
+        """The Slack user a ref names; raises `Gone` for a deactivated user (users.info or
+        users.lookupByEmail says `deleted`: they are never reminded)."""
         with self._lock:
             if ref in self._ids:
                 return self._ids[ref]
         try:
-            found = self.client.users_lookupByEmail(email=ref)["user"]["id"]
+            if "@" in ref:
+                user = self.client.users_lookupByEmail(email=ref)["user"]
+            else:
+                user = self.client.users_info(user=ref)["user"]
         except SlackApiError as failed:
             log.warning("no Slack user for %s: %s", ref, failed.response.get("error"))
-            if failed.response.get("error") != "users_not_found":
+            if failed.response.get("error") not in ("users_not_found", "user_not_found"):
                 raise  # a passing fault: the reminder's claim is given back and retried
-            found = None
-        with self._lock:
-            self._ids[ref] = found
+            user = None
+        if user and user.get("deleted"):
+            raise Gone("slack:users.info")
+        found = user["id"] if user else None
+        if "@" in ref:  # a user id is looked up each time: a deactivation shows at once
+            with self._lock:
+                self._ids[ref] = found
         return found
 
     def locale(self, person_ref: str) -> str | None:

@@ -58,6 +58,7 @@ from bot.metrics import Metrics
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
 from handlers.language import personal
+from handlers.reminders import Gone
 from handlers.replies import Reply
 from handlers.summary.post import ChannelUnknown, Publisher
 from storage import conversations
@@ -325,6 +326,11 @@ class TeamsMessenger:
             row = conversations.personal(session, platform=PLATFORM, person_ref=person_ref)
         if row is None:
             return False
-        for content in cards.render_cards(reply):
-            self.bot.send(row.reference, cards.activity(content))
+        try:
+            for content in cards.render_cards(reply):
+                self.bot.send(row.reference, cards.activity(content))
+        except Exception as failed:  # the SDK raises aiohttp's ClientResponseError
+            if getattr(failed, "status", None) == 404:  # the member is no longer found: gone
+                raise Gone("teams:MemberNotFound") from failed
+            raise
         return True

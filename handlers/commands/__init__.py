@@ -17,6 +17,8 @@ from handlers import auth, log_context
 # help and list are modules named *_command: a submodule becomes a name in this package, and
 # `help` or `list` here would shadow the builtins.
 from handlers.commands import (
+    away,
+    back,
     help_command,
     history,
     language,
@@ -59,6 +61,8 @@ COMMANDS: tuple[Command, ...] = tuple(
         undo,
         stale,
         summary,
+        away,
+        back,
         language,
         help_command,
     )

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from handlers import formatting as fmt
 from handlers.context import Context
+from handlers.presence import presence
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
 from handlers.state.labels import author_label, person_label, status_of
 from handlers.state.money import money_fields, money_state, over_flag
@@ -17,7 +18,7 @@ from handlers.vocabulary import Status
 from storage import crud, plan
 from storage.crud import Roles
 from storage.dates import last_day
-from storage.models import Measure, MeasurePlan, Theme
+from storage.models import Measure, MeasurePlan, Person, Theme
 
 
 def state_reply(
@@ -92,10 +93,16 @@ def _programme_fields(
     t, lang = ctx.t, ctx.language
     theme = session.get_one(Theme, measure.theme_id)
     roles = roles or crud.roles_of(session, measure_ids=[measure.id])[measure.id]
+    here = presence(session, ctx, (roles.owner, *roles.deputies))
+
+    def label(person: Person | None) -> str:
+        note = here.note(person, ctx)
+        return f"{person_label(person)} — {note}" if note else person_label(person)
+
     head = [
         (t("field.theme"), f"{theme.code} {theme.name}"),
-        (t("field.owner"), person_label(roles.owner)),
-        (t("field.deputies"), ", ".join(person_label(d) for d in roles.deputies)),
+        (t("field.owner"), label(roles.owner)),
+        (t("field.deputies"), ", ".join(label(d) for d in roles.deputies)),
         (t("field.unit"), measure.unit or ""),
     ]
     schedule = fmt.schedule(lang, measure.start, measure.due)

@@ -57,6 +57,9 @@ KINDS: tuple[Kind, ...] = (
                               progress=fmt.progress(ctx.language, r.progress)),
          lambda r, ctx: ctx.t("summary.behind_line", name=name(r),
                               progress=fmt.progress(ctx.language, r.progress), owner=r.owner)),
+    Kind("owner_left", lambda r: r.owner_left, "summary.owner_left",
+         lambda r, ctx: ctx.t("summary.reason.owner_left"),
+         lambda r, ctx: f"{name(r)} ({r.owner})"),
 )  # fmt: skip
 """Most serious first."""
 

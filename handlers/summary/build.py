@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers.context import Context
+from handlers.presence import presence
 from handlers.state.labels import person_label, status_of
 from handlers.state.reply import is_overdue, local_today
 from handlers.summary.revised import Revised, revised_since
@@ -40,6 +41,10 @@ class Row:
     overdue: bool
     stale: bool
     behind: bool
+    owner_away_until: date | None = None
+    """The owner is away on the summary's day, until this day."""
+    owner_left: bool = False
+    """The platform says the owner has left: the measure needs a new owner."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ def build_summary(
         session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
     )
     levels = maturity.current_levels(session, theme_ids=theme_codes, at=at or cutoff_at)
+    here = presence(session, ctx, (roles.owner for _, roles in measures), on=today)
     rows: dict[int, Row] = {}
     details: dict[str, Detail] = {}
     for m, roles in measures:
@@ -164,6 +170,8 @@ def build_summary(
             overdue=overdue,
             stale=update is None or update.id <= (baseline or 0),
             behind=not overdue and _behind(status, update, m.start, m.due, today),
+            owner_away_until=here.away.get(owner.id) if (owner := roles.owner) else None,
+            owner_left=owner is not None and owner.id in here.left,
         )
         details[m.code] = Detail(
             owner_ref=roles.owner.ref if roles.owner else None,

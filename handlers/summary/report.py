@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from handlers import formatting as fmt
 from handlers.context import Context
+from handlers.presence import owner_away
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
 from handlers.summary import attention
 from handlers.summary.build import Change, Row, Summary, ThemeSection
@@ -237,10 +238,20 @@ def _attention_listings(summary: Summary, ctx: Context) -> list[Listing]:
     for key, kinds, rows in attention.groups(summary):
         lines = [(row, next(k for k in kinds if k.applies(row)).detail(row, ctx)) for row in rows]
         listings.append(Listing(key, tuple(lines)))
-    stale = [(r, f"{attention.name(r)} ({r.owner})") for r in summary.rows if r.stale]
+    stale = [(r, _stale_line(r, ctx)) for r in summary.rows if r.stale]
     listings.append(Listing("summary.stale_first" if summary.first else "summary.stale",
                             tuple(stale)))  # fmt: skip
     return listings
+
+
+def _stale_line(row: Row, ctx: Context) -> str:
+    """A measure not updated: an owner away or gone is noted, not blamed."""
+    if row.owner_left:
+        return f"{attention.name(row)} ({row.owner}, {ctx.t('presence.owner_left')})"
+    if row.owner_away_until:
+        note = owner_away(row.owner_away_until, ctx)
+        return f"{attention.name(row)} ({row.owner}, {note})"
+    return f"{attention.name(row)} ({row.owner})"
 
 
 def _attention(summary: Summary, ctx: Context) -> list[Block]:

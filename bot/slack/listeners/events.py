@@ -1,8 +1,10 @@
-"""Events: each delivery handled once, however often Slack retries it; the Home tab."""
+"""Events: each delivery handled once, however often Slack retries it; the Home tab; a user
+deactivated or reactivated (`user_change`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -10,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import publish_home
+from handlers.presence import platform_says
 from storage import crud
 from storage.db import session_scope
 
@@ -33,3 +36,15 @@ def register(app: App, deps: SlackDeps) -> None:
     def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             deps.background(publish_home, client, deps, event["user"])
+
+    @app.event("user_change")
+    def user_changed(event: dict) -> None:
+        """A deactivated user has left: their measures go to the coordinators' lists."""
+        user = event.get("user")
+        if not isinstance(user, dict) or not isinstance(user.get("deleted"), bool):
+            return
+        profile = user.get("profile")
+        email = profile.get("email") if isinstance(profile, dict) else None
+        refs = [user.get("id"), email]
+        with suppress(OperationalError):  # the engine logs an outage; reminders look again
+            platform_says(deps.ctx, refs, gone=user["deleted"], source="slack:user_change")

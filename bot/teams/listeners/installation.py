@@ -1,5 +1,6 @@
 """Joining and leaving: the bot remembers where it may speak, greets with the help, and
-forgets a conversation it was removed from."""
+forgets a conversation it was removed from; a user removed from their personal chat with
+the bot has left (their measures go to the coordinators' lists)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 
 from handlers.commands import handle
 from handlers.context import Actor
+from handlers.presence import platform_says
 from handlers.replies import Reply
 from storage import conversations
 from storage.db import session_scope
@@ -28,6 +30,18 @@ def register(app: AgentApplication, bot: TeamsBot) -> None:
             welcome = handle("help", Actor(locale=a.locale if personal else None), bot.ctx)
             if isinstance(welcome, Reply):  # help always answers with a reply
                 await bot.reply(context, welcome)
+
+    @app.conversation_update("membersRemoved")
+    async def removed(context: TurnContext, state: TurnState) -> None:
+        a, me = context.activity, context.activity.recipient
+        if (a.conversation.conversation_type or "personal") != "personal":
+            return
+        for member in a.members_removed or []:
+            if not me or member.id != me.id:
+                refs = [member.id, member.aad_object_id]
+                await asyncio.to_thread(
+                    platform_says, bot.ctx, refs, gone=True, source="teams:membersRemoved"
+                )
 
     @app.installation_update()
     async def installed(context: TurnContext, state: TurnState) -> None:
