@@ -621,4 +621,37 @@ SWEDISH: dict[str, str] = {
     "import.bad_day": "”{value}” är inte en dag; använd 2026-03-31 eller 31.3.2026",
     "cli.actuals_ok": "{path}: {count} utfall registrerade.",
     "cli.actuals_line": "{id} {year}: {amount} ({day})",
+    # --- absences and leavers ---
+    "help.away": "{p}borta till <datum> [anteckning] — dina påminnelser går under tiden till dina "
+    "ersättare. T.ex. {p}borta till 10.1.2027 Föräldraledighet",
+    "help.back": "{p}tillbaka — avslutar din frånvaro",
+    "example.away": "Exempel: {p}borta till 10.1.2027 Föräldraledighet (ett datum som 10.1.2027 "
+    "eller 2027-01-10, högst ett år framåt; digikoordinatorn: {p}borta @någon till 10.1.2027)",
+    "example.back": "Exempel: {p}tillbaka (digikoordinatorn: {p}tillbaka @någon)",
+    "teams.command.away": "borta",
+    "teams.command.away.help": "borta till 10.1.2027 — påminnelserna går till dina ersättare "
+    "medan du är borta",
+    "teams.command.back": "tillbaka",
+    "teams.command.back.help": "tillbaka — avslutar din frånvaro",
+    "away.no_day": "Säg till vilken dag du är borta.",
+    "away.bad_day": "”{text}” är inte ett datum.",
+    "away.past": "{day} har redan varit: en frånvaro slutar i dag eller senare.",
+    "away.too_far": "En frånvaro kan anges högst ett år framåt (till {last}).",
+    "away.refused": "Bara digikoordinatorn kan ange någon annans frånvaro. Din egen kan du ange.",
+    "away.unknown_person": "”{who}” finns inte bland programmets personer: använd deras id "
+    "eller e-postadress.",
+    "away.recorded": "Registrerat: {who} är borta till {until}. Påminnelserna går under tiden "
+    "till ersättarna, eller till digikoordinatorerna där det inte finns några.",
+    "away.back_hint": "Frånvaron slutar av sig själv. Tillbaka tidigare: {p}tillbaka",
+    "back.recorded": "Välkommen tillbaka: {who} är här igen och får påminnelserna.",
+    "back.not_away": "{who} är inte markerad som borta.",
+    "presence.away": "borta till {until}",
+    "presence.left": "har slutat",
+    "presence.owner_away": "ansvarspersonen borta till {until}",
+    "presence.owner_left": "ansvarspersonen har slutat",
+    "presence.you_away": "Du är borta till {until}: påminnelserna går under tiden till dina "
+    "ersättare.",
+    "stale.owner_left": "Ansvarspersonen har slutat ({count}) — ge åtgärderna en ny ansvarsperson",
+    "summary.owner_left": "Ansvarspersonen har slutat ({count})",
+    "summary.reason.owner_left": "ansvarspersonen har slutat",
 }

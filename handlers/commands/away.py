@@ -134,7 +134,7 @@ def run_away(request: Request) -> Reply:
 
 COMMAND = Command(
     name="away",
-    words={"en": ("away",), "fi": ("poissa",)},
+    words={"en": ("away",), "fi": ("poissa",), "sv": ("borta",)},
     help="help.away",
     example="example.away",
     menu="teams.command.away",

@@ -37,7 +37,7 @@ def run_back(request: Request) -> Reply:
 
 COMMAND = Command(
     name="back",
-    words={"en": ("back",), "fi": ("paikalla",)},
+    words={"en": ("back",), "fi": ("paikalla",), "sv": ("tillbaka",)},
     help="help.back",
     example="example.back",
     menu="teams.command.back",
