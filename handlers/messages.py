@@ -433,16 +433,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "päivitä — avaa lomakkeen omista toimenpiteistäsi",
         "en": "update — opens the form with your measures",
     },
-    "teams.command.stale": {"fi": "päivittämättä", "en": "stale"},
-    "teams.command.stale.help": {
-        "fi": "päivittämättä — toimenpiteet ilman päivitystä (koordinaattori)",
-        "en": "stale — measures with no update (coordinators)",
-    },
-    "teams.command.summary": {"fi": "yhteenveto esikatselu", "en": "summary preview"},
-    "teams.command.summary.help": {
-        "fi": "yhteenveto esikatselu | julkaise — johtoryhmän katsaus (koordinaattori)",
-        "en": "summary preview | post — the leadership summary (coordinators)",
-    },
     "teams.command.help": {"fi": "ohje", "en": "help"},
     "teams.command.help.help": {
         "fi": "ohje — komennot esimerkein",
@@ -1421,11 +1411,6 @@ MESSAGES.update(
         "teams.command.away.help": {
             "fi": "poissa 10.1.2027 asti — muistutukset varahenkilöille poissaolon ajan",
             "en": "away until 10.1.2027 — reminders go to your deputies while you are away",
-        },
-        "teams.command.back": {"fi": "paikalla", "en": "back"},
-        "teams.command.back.help": {
-            "fi": "paikalla — päättää poissaolon",
-            "en": "back — ends your absence",
         },
         "away.no_day": {
             "fi": "Kerro, mihin päivään asti olet poissa.",

@@ -142,11 +142,6 @@ SWEDISH: dict[str, str] = {
     "teams.command.undo.help": "ångra — drar tillbaka din senaste uppdatering (24 h)",
     "teams.command.update": "uppdatera",
     "teams.command.update.help": "uppdatera — öppnar formuläret med dina åtgärder",
-    "teams.command.stale": "ouppdaterade",
-    "teams.command.stale.help": "ouppdaterade — åtgärder utan uppdatering (koordinator)",
-    "teams.command.summary": "översikt förhandsvisa",
-    "teams.command.summary.help": "översikt förhandsvisa | publicera — ledningsgruppens "
-    "lägesöversikt (koordinator)",
     "teams.command.help": "hjälp",
     "teams.command.help.help": "hjälp — kommandona med exempel",
     "cli.teams_package": "Teams-appaketet har skrivits: {path}. Ladda upp det i Teams "
@@ -631,8 +626,6 @@ SWEDISH: dict[str, str] = {
     "teams.command.away": "borta",
     "teams.command.away.help": "borta till 10.1.2027 — påminnelserna går till dina ersättare "
     "medan du är borta",
-    "teams.command.back": "tillbaka",
-    "teams.command.back.help": "tillbaka — avslutar din frånvaro",
     "away.no_day": "Säg till vilken dag du är borta.",
     "away.bad_day": "”{text}” är inte ett datum.",
     "away.past": "{day} har redan varit: en frånvaro slutar i dag eller senare.",

@@ -42,12 +42,16 @@ def valid_host(value: str) -> bool:
     return found["port"] is None or 1 <= int(found["port"]) <= 65535
 
 
+MENU = tuple(c for c in COMMANDS if c.menu)
+"""The commands the Teams menu offers (the manifest schema allows 12 a list)."""
+
+
 def commands(language: str) -> list[dict[str, str]] | None:
     """The command menu, read from the command registry (Teams has forms: every command); None
     in a language the catalogue lacks some of it in: Teams then shows the manifest's."""
     menu = []
-    for command in COMMANDS:
-        title = MESSAGES[command.menu].get(language)
+    for command in MENU:
+        title = MESSAGES[str(command.menu)].get(language)
         description = MESSAGES[f"{command.menu}.help"].get(language)
         if not (title and description):
             return None

@@ -40,7 +40,7 @@ COMMAND = Command(
     words={"en": ("back",), "fi": ("paikalla",), "sv": ("tillbaka",)},
     help="help.back",
     example="example.back",
-    menu="teams.command.back",
+    menu=None,  # in `help`; the Teams menu holds at most 12
     check=check_back,
     run=run_back,
 )
