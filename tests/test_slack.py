@@ -294,7 +294,10 @@ def test_user_text_cannot_ping_anyone(bot: Running) -> None:
     assert "<!channel>" not in shown and "<@U0BOSS>" not in shown
 
 
-def test_a_slow_database_is_acknowledged_in_time_and_answered_later(bot: Running) -> None:
+def test_a_slow_database_is_acknowledged_in_time_and_answered_later(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.slack.listeners.commands.ACK_BUDGET", 0.2)
     with bot.engine.connect() as blocker:  # another writer holds the database for 3 seconds
         if bot.engine.dialect.name == "sqlite":
             blocker.exec_driver_sql("BEGIN EXCLUSIVE")
