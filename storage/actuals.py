@@ -6,7 +6,6 @@ and nothing is stored; every problem is reported with its physical line."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +15,7 @@ from sqlmodel import Session, select
 
 from storage import money
 from storage.models import Measure, Spending
-from storage.programme_io import SIZE_LIMIT, ImportFailed, Problem
+from storage.programme_io import ImportFailed, Problem, excel_csv, read_text
 from storage.text import control_character
 
 COLUMNS = ("id", "spent_eur", "as_of", "year", "note")
@@ -36,20 +35,10 @@ class Actual:
 
 def read_actuals(path: Path, *, today: date) -> list[Actual]:
     """Every row of the file, checked on its own; ImportFailed with every problem."""
-    with path.open("rb") as file:
-        raw = file.read(SIZE_LIMIT + 1)
-    if len(raw) > SIZE_LIMIT:
-        raise ImportFailed([Problem(1, "-", "import.too_large", {"limit": SIZE_LIMIT // 2**20})])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        line = raw[: bad.start].count(b"\n") + 1
-        raise ImportFailed([Problem(line, "-", "import.not_utf8")]) from None
+    text = read_text(path)
     problems: list[Problem] = []
     rows: list[Actual] = []
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = excel_csv(text)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
         fields = {"fields": ", ".join(COLUMNS)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from sqlmodel import Session, select
 
 from storage import maturity
 from storage.models import Theme
-from storage.programme_io import SIZE_LIMIT, ImportFailed, Problem
+from storage.programme_io import ImportFailed, Problem, excel_csv, read_text
 from storage.text import control_character
 
 COLUMNS = ("theme", "level", "date", "source")
@@ -73,16 +72,7 @@ def import_maturity(
 
 
 def read_maturity(session: Session, path: Path, *, today: date) -> list[Row]:
-    with path.open("rb") as file:
-        raw = file.read(SIZE_LIMIT + 1)
-    if len(raw) > SIZE_LIMIT:
-        raise ImportFailed([Problem(1, "-", "import.too_large", {"limit": SIZE_LIMIT // 2**20})])
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        raise ImportFailed(
-            [Problem(raw[: bad.start].count(b"\n") + 1, "-", "import.not_utf8")]
-        ) from None
+    text = read_text(path)
     themes = {t.code_key: t for t in session.exec(select(Theme))}
     problems: list[Problem] = []
     rows = _read(text, themes, today, problems)
@@ -94,9 +84,7 @@ def read_maturity(session: Session, path: Path, *, today: date) -> list[Row]:
 
 
 def _read(text: str, themes: dict[str, Theme], today: date, problems: list[Problem]) -> list[Row]:
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = excel_csv(text)
     rows: list[Row] = []
     seen: dict[tuple[int, int, str, str], int] = {}
     try:

@@ -8,6 +8,7 @@ An entry's values and their rules are declared once, as pydantic models (`Progra
 
 from __future__ import annotations
 
+import _csv
 import csv
 import dataclasses
 import difflib
@@ -508,20 +509,32 @@ def _retire_and_reinstate(session: Session, parsed: ProgrammeFile, revision: Rev
     session.flush()
 
 
-def read_programme(path: Path) -> ProgrammeFile:
-    suffix = path.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".csv"):
-        raise ImportFailed([Problem(1, "-", "import.unknown_format")])
+def read_text(path: Path) -> str:
+    """A file to import as text: UTF-8 with or without a BOM, at most SIZE_LIMIT bytes;
+    ImportFailed otherwise."""
     with path.open("rb") as file:
         raw = file.read(SIZE_LIMIT + 1)
     if len(raw) > SIZE_LIMIT:
         raise ImportFailed([Problem(1, "-", "import.too_large", {"limit": SIZE_LIMIT // 2**20})])
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as bad:
-        raise ImportFailed(
-            [Problem(raw[: bad.start].count(b"\n") + 1, "-", "import.not_utf8")]
-        ) from None
+        line = raw[: bad.start].count(b"\n") + 1
+        raise ImportFailed([Problem(line, "-", "import.not_utf8")]) from None
+
+
+def excel_csv(text: str) -> _csv.Reader:
+    """CSV as Excel saves it: `;` where the header has more of them than `,`."""
+    header_line = text.split("\n", 1)[0]
+    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def read_programme(path: Path) -> ProgrammeFile:
+    suffix = path.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise ImportFailed([Problem(1, "-", "import.unknown_format")])
+    text = read_text(path)
     problems = _Problems()
     parsed = _read_csv(text, problems) if suffix == ".csv" else _read_yaml(text, problems)
     if not problems and not parsed.measures:
@@ -680,9 +693,7 @@ def _line_of(mapping: _Mapping, key: str) -> int:
 
 
 def _read_csv(text: str, problems: _Problems) -> ProgrammeFile:
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = excel_csv(text)
     parsed = ProgrammeFile(create_missing_themes=True)
     try:
         header = [h.strip().lower() for h in next(reader, [])]
