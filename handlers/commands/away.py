@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from handlers import auth
 from handlers import formatting as fmt
@@ -14,6 +14,7 @@ from handlers.commands.registry import Command, Request
 from handlers.formatting import clip
 from handlers.presence import today
 from handlers.replies import Hint, Paragraph, Reply, error
+from handlers.state.as_of import parse_day
 from handlers.state.labels import person_label
 from handlers.vocabulary import fold
 from storage import absences, crud
@@ -22,23 +23,7 @@ from storage.models import Person
 UNTIL = frozenset({"until", "till", "to", "asti", "saakka"})
 LONGEST = timedelta(days=365)
 NOTE_LIMIT = 500
-_FINNISH_DAY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _SLACK_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-
-
-def parse_day(text: str) -> date | None:
-    """`10.1.2027` or `2027-01-10`; None for anything else, or a day no calendar has."""
-    if found := _FINNISH_DAY.match(text):
-        day, month, year = (int(n) for n in found.groups())
-    elif found := _ISO_DAY.match(text):
-        year, month, day = (int(n) for n in found.groups())
-    else:
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
 
 
 def mentioned(word: str) -> str | None:
