@@ -22,7 +22,7 @@ from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from handlers.vocabulary import STATUSES
-from storage import crud, plan, summary_runs
+from storage import crud, plan, progress, summary_runs
 from storage.models import (
     Measure,
     MeasurePlan,
@@ -133,12 +133,12 @@ class Money:
     of: int
 
 
-def money(measures: Iterable[Measure]) -> Money:
+def money(budgets: Iterable[int | None]) -> Money:
     """The planned budget where known. Today each measure's `budget_eur`; when spending is
     reported (storage/money.py), spent to date goes beside it."""
-    measures = list(measures)
-    known = [m.budget_eur for m in measures if m.budget_eur is not None]
-    return Money(sum(known), len(known), len(measures))
+    budgets = list(budgets)
+    known = [b for b in budgets if b is not None]
+    return Money(sum(known), len(known), len(budgets))
 
 
 # --- the pages ---
@@ -148,7 +148,8 @@ def money(measures: Iterable[Measure]) -> Money:
 class State:
     """A measure's public state: its plan, its unit, and its latest status."""
 
-    measure: Measure
+    measure: Any
+    """The measure's columns (a `Measure`, or a row of storage/progress.py)."""
     theme: Theme
     status: str
     progress: int | None
@@ -185,42 +186,39 @@ class Overview:
 
 
 def _counts(states: Iterable[State]) -> dict[str, int]:
-    found = Counter(s.status for s in states if not s.retired)
+    return _ordered(Counter(s.status for s in states if not s.retired))
+
+
+def _ordered(found: Counter[str]) -> dict[str, int]:
+    """Every status, in the report's order, with its count."""
     return {status.code: found[status.code] for status in STATUSES}
 
 
-def _states(
-    session: Session, measures: list[Measure], themes: dict[int, Theme], *, notes: bool
-) -> list[State]:
-    updates = crud.current_updates(session, measure_ids=[m.id for m in measures])
-    found = []
-    for measure in sorted(measures, key=lambda m: crud.natural_key(m.code)):
-        update = updates.get(measure.id)
-        found.append(
-            State(
-                measure,
-                themes[measure.theme_id],
-                update.status if update else "not_started",
-                update.progress if update else None,
-                update.created_at if update else None,
-                (update.note or None) if update and notes else None,
-            )
+def _states(rows: Iterable[Any], themes: dict[int, Theme], *, notes: bool) -> list[State]:
+    """storage/progress.py's rows as states, in the programme's order."""
+    return [
+        State(
+            row,
+            themes[row.theme_id],
+            row.status or "not_started",
+            row.progress,
+            row.reported_at,
+            (row.note or None) if notes else None,
         )
-    return found
+        for row in sorted(rows, key=lambda r: crud.natural_key(r.code))
+    ]
 
 
 def overview(session: Session) -> Overview:
     programme = session.get(Programme, 1)
     period = plan.current_period(session)
     all_themes = sorted(crud.themes(session, retired=True), key=lambda t: crud.natural_key(t.code))
-    by_id = {t.id: t for t in all_themes}
-    measures = crud.measures(session)
-    states = _states(session, measures, by_id, notes=False)
-    counts = _counts(states)
-    total = sum(counts.values())
-    by_theme: dict[int, list[State]] = {}
-    for state in states:
-        by_theme.setdefault(state.theme.id, []).append(state)
+    rows = progress.statuses(session)
+    by_theme: dict[int, Counter[str]] = {}
+    for theme_id, _, status in rows:
+        by_theme.setdefault(theme_id, Counter())[status or "not_started"] += 1
+    counts = _ordered(sum(by_theme.values(), Counter()))
+    total = len(rows)
     last = summary_runs.last_posted(session)
     return Overview(
         name=programme.name if programme else "",
@@ -233,14 +231,14 @@ def overview(session: Session) -> Overview:
             ThemeSummary(
                 t,
                 maturity(t),
-                _counts(by_theme.get(t.id, [])),
-                len(by_theme.get(t.id, [])),
+                _ordered(by_theme.get(t.id, Counter())),
+                sum(by_theme.get(t.id, Counter()).values()),
             )
             for t in all_themes
             if t.retired_at is None
         ],
         retired_themes=[t for t in all_themes if t.retired_at is not None],
-        money=money(measures),
+        money=money(budget for _, budget, _ in rows),
         last_summary=last.as_of if last else None,
     )
 
@@ -259,15 +257,16 @@ def theme_page(session: Session, *, code: str) -> ThemePage | None:
     theme = crud.find_theme(session, code=code)
     if theme is None:
         return None
-    measures = crud.measures(session, theme_id=theme.id, retired=True)
-    states = _states(session, measures, {theme.id: theme}, notes=False)
+    rows = progress.measure_states(session, theme_id=theme.id, retired=True)
+    states = _states(rows, {theme.id: theme}, notes=False)
+    in_force = [s for s in states if not s.retired]
     return ThemePage(
         theme,
         maturity(theme),
         _counts(states),
-        [s for s in states if not s.retired],
+        in_force,
         [s for s in states if s.retired],
-        money(m for m in measures if m.retired_at is None),
+        money(s.measure.budget_eur for s in in_force),
     )
 
 
@@ -304,7 +303,15 @@ def measure_page(session: Session, *, code: str, notes: bool) -> MeasurePage | N
         return None
     theme = session.get(Theme, measure.theme_id)
     assert theme is not None  # a foreign key
-    state = _states(session, [measure], {theme.id: theme}, notes=notes)[0]
+    update = crud.current_update(session, measure_id=measure.id)
+    state = State(
+        measure,
+        theme,
+        update.status if update else "not_started",
+        update.progress if update else None,
+        update.created_at if update else None,
+        (update.note or None) if update and notes else None,
+    )
     plans = list(
         session.exec(
             select(MeasurePlan)
@@ -414,7 +421,7 @@ def measure_rows(session: Session, *, notes: bool) -> list[dict[str, Any]]:
             select(MeasurePlan.measure_id, MeasurePlan.due).where(col(MeasurePlan.id).in_(first))
         ).all()
     )
-    states = _states(session, crud.measures(session, retired=True), themes, notes=notes)
+    states = _states(progress.measure_states(session, retired=True), themes, notes=notes)
     return [
         {
             "code": s.measure.code,

@@ -62,6 +62,7 @@ class PublicConfig:
     contact: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Helsinki"))
     cache_bytes: int = 32 * 1024 * 1024
+    """Rendered pages kept in memory; 0: none (every request renders)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class PageCache:
             return page
 
     def put(self, token: str, key: tuple[str, ...], page: Page) -> None:
+        if self.limit <= 0:  # no cache (the benchmark's uncached case)
+            return
         with self._lock:
             if token != self._token:
                 self._token, self._pages, self._size = token, OrderedDict(), 0
