@@ -66,6 +66,9 @@ def measure(kind: str, args: argparse.Namespace) -> list[tuple[str, float, float
                     for label, path in (("overview", "/"), ("measure 1.1", "/measure/1.1")):
                         rows.append((f"{label}, {name}", *percentiles(timed(client, path, args.n)),
                                      TARGETS[name]))  # fmt: skip
+                    if name == "cached":  # the floor: HTTP and the thread pool, no database
+                        rows.append(("floor: /public.css", *percentiles(
+                            timed(client, "/public.css", args.n)), 0.0))  # fmt: skip
                     if name == "uncached":
                         csv_times = timed(client, "/data/measures.csv", max(args.n // 4, 20))
                         rows.append(("measures.csv, uncached", *percentiles(csv_times),

@@ -127,6 +127,14 @@ PUBLIC: dict[str, dict[str, str]] = {
         "sv": "Lägesuppdateringar och ändringar i planen, den senaste först.",
         "en": "Status reports and changes to the plan, newest first.",
     },
+    "public.history.more": {
+        "fi": "Sivulla ovat viimeisimmät {shown}/{total} tilannepäivitystä. Kaikki ovat "
+        "avoimessa datassa:",
+        "sv": "Sidan visar de senaste {shown} av {total} lägesuppdateringarna. Alla finns i "
+        "öppna data:",
+        "en": "The page shows the latest {shown} of {total} status reports. All of them are "
+        "in the open data:",
+    },
     "public.history.when": {"fi": "Aika", "sv": "Tid", "en": "When"},
     "public.history.what": {"fi": "Tapahtuma", "sv": "Händelse", "en": "What"},
     "public.history.none": {

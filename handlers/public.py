@@ -294,7 +294,13 @@ class MeasurePage:
     state: State
     original_due: str | None
     history: list[Entry]
-    """Newest first."""
+    """Newest first: every plan change, and the latest `HISTORY_LIMIT` status reports."""
+    reports: int
+    """How many status reports there are in all (history.csv has every one)."""
+
+
+HISTORY_LIMIT = 100
+"""Status reports on a measure's page; a measure has a few dozen in a programme period."""
 
 
 def measure_page(session: Session, *, code: str, notes: bool) -> MeasurePage | None:
@@ -326,14 +332,22 @@ def measure_page(session: Session, *, code: str, notes: bool) -> MeasurePage | N
         )
         .where(StatusUpdate.measure_id == measure.id, col(StatusUpdate.withdrawn_at).is_(None))
         .order_by(col(StatusUpdate.created_at).desc(), col(StatusUpdate.id).desc())
+        .limit(HISTORY_LIMIT)
     ).all()
+    reports = len(statuses)
+    if reports == HISTORY_LIMIT:
+        reports = session.exec(
+            select(func.count())
+            .select_from(StatusUpdate)
+            .where(StatusUpdate.measure_id == measure.id, col(StatusUpdate.withdrawn_at).is_(None))
+        ).one()
     reported = [
         Entry(at, "status", status, progress, (note or None) if notes else None)
         for at, status, progress, note in statuses
     ]
     changed = sorted(_plan_entries(plans, theme_codes), key=lambda e: e.at, reverse=True)
     history = list(merge(reported, changed, key=lambda e: e.at, reverse=True))
-    return MeasurePage(state, plans[0].due if plans else measure.due, history)
+    return MeasurePage(state, plans[0].due if plans else measure.due, history, reports)
 
 
 def _theme_codes(session: Session) -> dict[int, str]:

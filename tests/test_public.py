@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import httpx
@@ -315,3 +316,21 @@ def test_the_measures_json_is_the_csv_in_another_form(site) -> None:
         rows = list(csv.DictReader(io.StringIO(httpx.get(f"{url}/data/measures.csv").text)))
     assert [m["code"] for m in body["measures"]] == [r["code"] for r in rows]
     assert body["columns"] == list(MEASURE_COLUMNS)
+
+
+def test_a_long_history_shows_the_latest_reports_and_points_to_the_open_data(site) -> None:
+    with session_scope(site) as session:
+        measure = crud.find_measure(session, code="1.1")
+        for day in range(1, 106):
+            crud.append_update(
+                session, measure_id=measure.id, author="U07BERTIL9", status="on_track",
+                progress=day % 100, note="", source="slack",
+                created_at=T0.replace(month=3) + timedelta(days=day),
+            )  # fmt: skip
+    with public_server(site) as url:
+        page = httpx.get(f"{url}/measure/1.1?lang=en").text
+        history = list(csv.DictReader(io.StringIO(httpx.get(f"{url}/data/history.csv").text)))
+    assert "The page shows the latest 100 of 107 status reports." in page
+    assert page.count("<tr><td><time") == 100 + 1  # and the plan's one change: added
+    assert "Added to the programme" in page
+    assert sum(1 for e in history if e["measure_code"] == "1.1" and e["event"] == "status") == 107

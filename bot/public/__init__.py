@@ -263,6 +263,8 @@ def routes(engine: Engine, default: Language, config: PublicConfig) -> list[Rout
                 s=found.state,
                 original_due=found.original_due,
                 history=found.history,
+                reports=found.reports,
+                shown=min(found.reports, public.HISTORY_LIMIT),
             )
 
         return build
