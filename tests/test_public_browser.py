@@ -58,8 +58,15 @@ def _binary(name: str) -> str:
 def browser() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = _binary("chromium")
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--lang=fi", "--force-device-scale-factor=1"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,900",
+        "--lang=fi",
+        "--force-device-scale-factor=1",
+    ):
         options.add_argument(argument)  # fmt: skip
     driver = webdriver.Chrome(options=options, service=Service(_binary("chromedriver")))
     driver.set_page_load_timeout(120)  # a loaded 2-core machine: generous, only on loading
@@ -83,9 +90,7 @@ def _width(browser: webdriver.Chrome, width: int, height: int, *, mobile: bool) 
     )
 
 
-def test_every_page_type_in_every_language_has_no_wcag_21_a_or_aa_violation(
-    site, browser
-) -> None:
+def test_every_page_type_in_every_language_has_no_wcag_21_a_or_aa_violation(site, browser) -> None:
     _width(browser, 1280, 900, mobile=False)
     found = {}
     for lang in LANGS:
