@@ -31,8 +31,8 @@ def language(request: Request, default: Language) -> Language:
     return accepted(request.headers.get("accept-language", "")) or default
 
 
-def accepted(header: str) -> Language | None:
-    """The most preferred of our languages in an Accept-Language header (RFC 9110 q-values)."""
+def accepted(header: str, languages: tuple[Language, ...] = LANGUAGES) -> Language | None:
+    """The most preferred of `languages` in an Accept-Language header (RFC 9110 q-values)."""
     best: tuple[float, Language] | None = None
     for position, item in enumerate(header.split(",")):
         tag, *params = (part.strip() for part in item.split(";"))
@@ -45,7 +45,7 @@ def accepted(header: str) -> Language | None:
                 except ValueError:
                     quality = 0.0
         primary = tag.lower().split("-")[0]
-        if primary in LANGUAGES and quality > 0:
+        if primary in languages and quality > 0:
             rank = quality - position * 1e-6  # equal q: the one listed first
             if best is None or rank > best[0]:
                 best = (rank, primary)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from bot import platforms
+from bot.public import PublicConfig
 from bot.scheduler import Schedule
 from bot.settings import Settings
 from bot.web import create_web_app
@@ -61,4 +62,17 @@ def web_app(settings: Settings, engine: Engine, chat: platforms.Platforms) -> St
         slack_signing_secret=settings.slack_signing_secret or "",
         health_timeout=settings.digibot_health_timeout,
         metrics=chat.metrics, metrics_access=settings.digibot_metrics,
+        public=public_config(settings),
     )  # fmt: skip
+
+
+def public_config(settings: Settings) -> PublicConfig | None:
+    """DIGIBOT_PUBLIC_PAGE=true: the public page, as the other DIGIBOT_PUBLIC_* say."""
+    if not settings.digibot_public_page:
+        return None
+    return PublicConfig(
+        notes=settings.digibot_public_notes,
+        licence=settings.digibot_open_data_licence.strip() or "CC BY 4.0",
+        contact=settings.digibot_accessibility_contact,
+        timezone=settings.timezone,
+    )

@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     """`GET /metrics`: `local` answers only this host's own requests (the port faces the
     internet for Slack and Teams, and the metrics tell activity and the version); `on` anyone
     who reaches the port (a scraper on another host, on a network you trust); `off` no one."""
+    digibot_public_page: bool = False
+    """The public progress page and open data (`/`, `/data/…`): read-only, no personal data."""
+    digibot_public_notes: bool = False
+    """The public page and open data show the updates' notes (the coordinator's decision)."""
+    digibot_open_data_licence: str = "CC BY 4.0"
+    digibot_accessibility_contact: str | None = None
+    """Where the accessibility statement tells people to send feedback: an e-mail or a name."""
 
     _split = field_validator(
         "digibot_coordinators",

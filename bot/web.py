@@ -26,6 +26,8 @@ from starlette.routing import Route
 from bot import pages
 from bot.http_body import SLACK_MAX_BODY, read_body
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.public import PublicConfig
+from bot.public import routes as public_routes
 from handlers.messages import Messages
 
 if TYPE_CHECKING:
@@ -112,10 +114,12 @@ def create_web_app(
     health_timeout: float = 2.0,
     metrics: Metrics | None = None,
     metrics_access: Literal["local", "on", "off"] = "local",
+    public: PublicConfig | None = None,
 ) -> Starlette:
     """Every Slack request is checked against `slack_signing_secret` before anything reads
     its payload; without one, every Slack request is refused. `metrics_access` says who may
-    read `/metrics` (bot/settings.py, DIGIBOT_METRICS)."""
+    read `/metrics` (bot/settings.py, DIGIBOT_METRICS). `public`: the public progress page
+    and open data (bot/public), off when None."""
     probe = DatabaseProbe(engine, health_timeout)
     metrics = metrics or Metrics()
 
@@ -166,6 +170,8 @@ def create_web_app(
     if teams is not None:
         routes.append(teams.route())
     routes += pages.routes(messages.language, privacy_contact=privacy_contact)
+    if public is not None:
+        routes += public_routes(engine, messages.language, public)
     app = Starlette(routes=routes)
     if teams is not None:  # what the per-route JWT check validates tokens against
         app.state.agent_configuration = teams.auth_config

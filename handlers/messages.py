@@ -1769,6 +1769,15 @@ def _add_swedish() -> None:
 _add_swedish()
 
 
+def _add_public_pages() -> None:
+    from handlers.messages_public import PUBLIC
+
+    MESSAGES.update(PUBLIC)
+
+
+_add_public_pages()
+
+
 class Messages:
     """The catalogue in one language."""
 

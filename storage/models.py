@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -207,6 +207,13 @@ class StatusUpdate(SQLModel, table=True):
         Index("ix_status_update_author", "author", "id"),
         # The state as of any moment: one seek a measure on its time.
         Index("ix_status_update_time", "measure_id", "created_at", "id"),
+        # The latest withdrawal (the public page's change token): withdrawn rows only.
+        Index(
+            "ix_status_update_withdrawn",
+            "withdrawn_at",
+            sqlite_where=text("withdrawn_at IS NOT NULL"),
+            postgresql_where=text("withdrawn_at IS NOT NULL"),
+        ),
     )
 
     id: int = Field(default=None, primary_key=True)
