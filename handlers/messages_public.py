@@ -68,6 +68,11 @@ PUBLIC: dict[str, dict[str, str]] = {
         "sv": "Planerad budget {amount} ({known} av {total} åtgärder har en budget).",
         "en": "Planned budget {amount} ({known} of {total} measures have a budget).",
     },
+    "public.money.spent": {
+        "fi": "Käytetty tähän mennessä {amount} ({share} % suunnitellusta).",
+        "sv": "Använt hittills {amount} ({share} % av det planerade).",
+        "en": "Spent to date {amount} ({share}% of the planned).",
+    },
     "public.money.none": {
         "fi": "Toimenpiteille ei ole kirjattu budjettia.",
         "sv": "Ingen budget har angetts för åtgärderna.",

@@ -23,11 +23,15 @@ from sqlmodel import Session, col, select
 
 from handlers.vocabulary import STATUSES
 from storage import crud, plan, progress, summary_runs
+from storage import maturity as maturity_levels
+from storage import money as spending
 from storage.models import (
+    MaturityAssessment,
     Measure,
     MeasurePlan,
     Programme,
     Revision,
+    Spending,
     StatusUpdate,
     SummaryRun,
     Theme,
@@ -65,8 +69,8 @@ class Version:
 
 
 def version(session: Session) -> Version:
-    """One query of index seeks: the newest update, withdrawal, plan row, revision and
-    posted summary."""
+    """One query of index seeks: the newest update, withdrawal, plan row, revision, posted
+    summary, spending report and maturity assessment."""
     latest_update = (
         select(StatusUpdate.id, StatusUpdate.created_at)
         .order_by(col(StatusUpdate.id).desc())
@@ -87,6 +91,8 @@ def version(session: Session) -> Version:
                 select(func.max(Revision.id)).scalar_subquery(),
                 select(func.max(Revision.created_at)).scalar_subquery(),
                 select(func.max(SummaryRun.posted_at)).scalar_subquery(),
+                select(func.max(Spending.id)).scalar_subquery(),
+                select(func.max(MaturityAssessment.id)).scalar_subquery(),
             )
         )
         .one()
@@ -119,10 +125,12 @@ class Maturity:
     target: float | None
 
 
-def maturity(theme: Theme) -> Maturity:
-    """The theme's maturity on the 1–5 scale. Today the programme file's levels; when
-    maturity assessments exist (storage/maturity.py), the latest assessment is `current`."""
-    return Maturity(theme.baseline, theme.current, theme.target)
+def maturity(session: Session, theme: Theme) -> Maturity:
+    """The theme's maturity on the 1–5 scale: planned baseline and target, and its latest
+    assessment as `current`."""
+    latest = maturity_levels.current_level(session, theme.id)
+    now = latest.level_hundredths / 100 if latest else None
+    return Maturity(theme.baseline, now, theme.target)
 
 
 @dataclass(frozen=True)
@@ -131,14 +139,16 @@ class Money:
     """The planned budget of the measures that have one."""
     with_budget: int
     of: int
+    spent_cents: int = 0
+    """Spent to date on these measures, as reported (chat or the finance system's actuals)."""
 
 
-def money(budgets: Iterable[int | None]) -> Money:
-    """The planned budget where known. Today each measure's `budget_eur`; when spending is
-    reported (storage/money.py), spent to date goes beside it."""
+def money(session: Session, budgets: Iterable[int | None], measure_ids: Iterable[int]) -> Money:
+    """The planned budget where known (each measure's `budget_eur`) and spent to date."""
     budgets = list(budgets)
     known = [b for b in budgets if b is not None]
-    return Money(sum(known), len(known), len(budgets))
+    spent = spending.spent_to_date(spending.latest_spending(session, measure_ids=measure_ids))
+    return Money(sum(known), len(known), len(budgets), sum(spent.values()))
 
 
 # --- the pages ---
@@ -230,7 +240,7 @@ def overview(session: Session) -> Overview:
         themes=[
             ThemeSummary(
                 t,
-                maturity(t),
+                maturity(session, t),
                 _ordered(by_theme.get(t.id, Counter())),
                 sum(by_theme.get(t.id, Counter()).values()),
             )
@@ -238,7 +248,9 @@ def overview(session: Session) -> Overview:
             if t.retired_at is None
         ],
         retired_themes=[t for t in all_themes if t.retired_at is not None],
-        money=money(budget for _, budget, _ in rows),
+        money=money(
+            session, (budget for _, budget, _ in rows), (m.id for m in crud.measures(session))
+        ),
         last_summary=last.as_of if last else None,
     )
 
@@ -262,11 +274,11 @@ def theme_page(session: Session, *, code: str) -> ThemePage | None:
     in_force = [s for s in states if not s.retired]
     return ThemePage(
         theme,
-        maturity(theme),
+        maturity(session, theme),
         _counts(states),
         in_force,
         [s for s in states if s.retired],
-        money(s.measure.budget_eur for s in in_force),
+        money(session, (s.measure.budget_eur for s in in_force), (s.measure.id for s in in_force)),
     )
 
 

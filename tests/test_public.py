@@ -334,3 +334,25 @@ def test_a_long_history_shows_the_latest_reports_and_points_to_the_open_data(sit
     assert page.count("<tr><td><time") == 100 + 1  # and the plan's one change: added
     assert "Added to the programme" in page
     assert sum(1 for e in history if e["measure_code"] == "1.1" and e["event"] == "status") == 107
+
+
+def test_the_overview_shows_the_latest_assessment_and_the_spending_reported(site) -> None:
+    """Maturity and money as the board sees them: the latest assessment is `current`, and
+    spent to date goes beside the planned budget."""
+    from storage import maturity, money
+
+    with session_scope(site) as session:
+        theme = crud.find_theme(session, code="T1")
+        maturity.append_assessment(
+            session, theme_id=theme.id, level_hundredths=280, assessed_on="2025-10",
+            author="coordinator", origin="chat", source="Itsearviointi",
+        )  # fmt: skip
+        measure = crud.find_measure(session, code="2.1")
+        money.append_spending(
+            session, measure_id=measure.id, year=2025, spent_cents=500_050,
+            reported_on="2025-10-01", author="U0OWNER", source="slack",
+        )  # fmt: skip
+    with public_server(site) as url:
+        page = httpx.get(f"{url}/?lang=en").text
+    assert "<dt>Current</dt><dd>2.8</dd>" in page
+    assert "Spent to date €5,000.50 (25% of the planned)." in page

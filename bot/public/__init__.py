@@ -133,6 +133,9 @@ class Formats:
     def euros(self, amount: int) -> str:
         return formatting.euros(self.language, amount)
 
+    def cents(self, amount: int) -> str:
+        return formatting.euros(self.language, amount, in_cents=True)
+
     def value(self, name: str, value: Any) -> str:
         """A plan field's value in a change line."""
         if value is None or value == "":
