@@ -177,7 +177,9 @@ def test_a_database_that_cannot_be_reached_counts_as_errors(tmp_path) -> None:
     assert series(samples, "digibot_commands_total", "command", "platform", "outcome") == {
         ("status", "slack", "error"): 1
     }
-    assert value(samples, "digibot_database_errors_total", kind="unavailable") == 1
+    # Two operations failed: looking up the person's chosen language (the answer then falls
+    # back to the platform's locale), and the command's own unit of work.
+    assert value(samples, "digibot_database_errors_total", kind="unavailable") == 2
     assert value(samples, "digibot_database_errors_total", kind="busy") == 0
 
 
