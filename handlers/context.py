@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 
 from handlers.messages import Language, Messages
+from handlers.directory import Directory
 from handlers.schedule import Calendar
 from storage.crud import normalize_ref
 from storage.models import utcnow
@@ -23,6 +24,11 @@ class Actor:
     email: str | None = None
     other_ids: tuple[str, ...] = ()
     """More ids of the same person on the platform (Teams: the 29: id beside the Entra id)."""
+    name: str | None = None
+    """The name of the platform's profile, shown where the programme gives none."""
+    platform_ids: tuple[tuple[str, str], ...] = ()
+    """Which of the person's id columns each id is (`("slack_id", "U123")`): the adapter
+    knows, so that the person is linked to them (storage.models.PERSON_IDS)."""
 
     @property
     def refs(self) -> frozenset[str]:
@@ -56,6 +62,9 @@ class Context:
     """The configured summary dates: which summary a hand post is."""
     forms: bool = False
     """The platform has forms (Slack, Teams): it offers the `update` command."""
+    directory: Directory | None = None
+    """The platform's people, to find someone a coordinator names (None: the console, where
+    only people the programme knows can be named)."""
 
     @property
     def t(self) -> Messages:

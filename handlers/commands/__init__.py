@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
 
-from handlers import auth, log_context
+from handlers import auth, log_context, people
 
 # help and list are modules named *_command: a submodule becomes a name in this package, and
 # `help` or `list` here would shadow the builtins.
@@ -86,6 +86,7 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
     if command.needs_forms and not ctx.forms:
         return error(ctx.t("form.chat_only", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
+        people.recognise(session, actor)  # the ids the platform gave, linked to the person
         request = Request(args.strip(), actor, ctx, session, key, offered(ctx))
         code = command.measure(request) if command.measure else None
         log_context.note(measure=code)

@@ -8,7 +8,7 @@ from handlers import formatting as fmt
 from handlers.commands.registry import Command, Request, first_word
 from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
-from handlers.state.labels import author_label
+from handlers.state.labels import update_author
 from handlers.state.lookup import one_id
 from handlers.vocabulary import BY_CODE
 from storage import crud
@@ -47,7 +47,7 @@ def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
     ]
     if update.progress is not None:
         parts.append(fmt.progress(lang, update.progress))
-    line = " ".join(parts) + f" — {author_label(session, update.author)}"
+    line = " ".join(parts) + f" — {update_author(session, update)}"
     if update.note:
         line += f": {update.note}"
     if update.withdrawn_at:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
-from handlers.state.labels import author_label, person_label, status_of
+from handlers.state.labels import person_label, status_of, update_author
 from handlers.state.store import Stored
 from handlers.vocabulary import Status
 from storage import crud
@@ -35,7 +35,7 @@ def state_reply(
     ]
     if current:
         when = fmt.moment(lang, current.created_at, ctx.timezone)
-        author = author_name or author_label(session, current.author)
+        author = author_name or update_author(session, current)
         pairs.append((t("field.updated"), t("show.updated_by", time=when, author=author)))
         if current.note:
             pairs.append((t("field.note"), current.note))
