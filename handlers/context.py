@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from handlers.messages import Language, Messages
 from handlers.directory import Directory
+from handlers.messages import Language, Messages
 from handlers.schedule import Calendar
 from storage.crud import normalize_ref
 from storage.models import utcnow

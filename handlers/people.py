@@ -20,7 +20,9 @@ def recognise(session: Session, actor: Actor) -> Person | None:
     nobody knows them yet."""
     person = crud.person_among(session, refs=actor.refs)
     if person is not None:
-        crud.link_person(session, person, ids=_ids(actor.email, actor.platform_ids), name=actor.name)
+        crud.link_person(
+            session, person, ids=_ids(actor.email, actor.platform_ids), name=actor.name
+        )
     return person
 
 
@@ -58,7 +60,7 @@ def find_named(session: Session, ref: str, ctx: Context) -> Person | None:
     if found is None:
         return None
     ids = _ids(found.email, found.platform_ids)
-    refs = [found.user_id, *(found.email,) * bool(found.email), *(v for _, v in found.platform_ids)]
+    refs = [found.user_id, found.email or "", *(v for _, v in found.platform_ids)]
     person = crud.person_among(session, refs=refs)
     if person is None:
         return crud.new_person(session, ref=found.email or found.user_id, ids=ids, name=found.name)

@@ -73,15 +73,15 @@ def person_among(session: Session, *, refs: Iterable[str]) -> Person | None:
     if not refs:
         return None
     return session.exec(
-        select(Person).where(known_as(refs)).order_by(col(Person.ref).in_(refs).desc(), col(Person.id))
+        select(Person)
+        .where(known_as(refs))
+        .order_by(col(Person.ref).in_(refs).desc(), col(Person.id))
     ).first()
 
 
 def known_as(refs: set[str]) -> ColumnElement[bool]:
     """A person named by one of `refs`: their programme ref or a linked id."""
-    return or_(
-        col(Person.ref).in_(refs), *(col(getattr(Person, c)).in_(refs) for c in PERSON_IDS)
-    )
+    return or_(col(Person.ref).in_(refs), *(col(getattr(Person, c)).in_(refs) for c in PERSON_IDS))
 
 
 def identities(person: Person) -> set[str]:
@@ -97,13 +97,11 @@ def link_person(
     name where the programme gives none. A forgotten person is never linked again."""
     if person.forgotten_at is not None:
         return
-    for column, value in ids:
-        value = normalize_ref(value)
+    for column, given in ids:
+        value = normalize_ref(given)
         if column not in PERSON_IDS or not value or getattr(person, column):
             continue
-        taken = session.exec(
-            select(Person.id).where(col(getattr(Person, column)) == value)
-        ).first()
+        taken = session.exec(select(Person.id).where(col(getattr(Person, column)) == value)).first()
         if taken is None:
             setattr(person, column, value)
     if name and not person.name:

@@ -61,7 +61,7 @@ def test_the_teams_menu_offers_every_command(language: str) -> None:
     document = manifest(bot_id="00000000-0000-0000-0000-0000000b0700", host="bot.example", t=t)
     for command_list in document["bots"][0]["commandLists"]:
         titles = [c["title"] for c in command_list["commands"]]
-        assert titles == [t(c.menu) for c in COMMANDS]
+        assert titles == [t(c.menu) for c in COMMANDS if c.menu]
 
 
 def test_each_languages_teams_menu_is_the_registrys_in_that_language() -> None:
@@ -72,6 +72,7 @@ def test_each_languages_teams_menu_is_the_registrys_in_that_language() -> None:
         menu = [
             (MESSAGES[c.menu].get(language), MESSAGES[f"{c.menu}.help"].get(language))
             for c in COMMANDS
+            if c.menu
         ]
         whole = all(title and description for title, description in menu)
         assert whole or language == "sv"  # Swedish arrives in the catalogue separately

@@ -134,7 +134,8 @@ class TeamsBot:
         sender = context.activity.from_property
         email, upn = await self._email(context, sender.id)
         others = tuple(i for i in (sender.id, upn) if i and i != email)
-        ids = (("teams_aad_id", sender.aad_object_id),) if sender.aad_object_id else ()
+        ids: tuple[tuple[str, str], ...] = ()
+        ids += (("teams_aad_id", sender.aad_object_id),) if sender.aad_object_id else ()
         ids += (("teams_id", sender.id),) if sender.id else ()
         return Actor(
             user_id=sender.aad_object_id or sender.id,
@@ -322,7 +323,8 @@ class TeamsPeople:
             if row is None:
                 return None
             user = json.loads(row.reference).get("user") or {}
-            ids = (("teams_aad_id", row.aad_object_id),) if row.aad_object_id else ()
+            ids: tuple[tuple[str, str], ...] = ()
+            ids += (("teams_aad_id", row.aad_object_id),) if row.aad_object_id else ()
             ids += (("teams_id", row.user_id),) if row.user_id else ()
             return Found(
                 user_id=row.aad_object_id or row.user_id or ref,
@@ -330,17 +332,6 @@ class TeamsPeople:
                 name=user.get("name") or None,
                 platform_ids=ids,
             )
-
-
-def mentions_as_ids(text: str, entities: list[Any] | None) -> str:
-    """`<at>Name</at>` of a mention in the text becomes the mentioned user's id, so that a
-    command names them as the platform knows them."""
-    for entity in entities or ():
-        data = entity if isinstance(entity, dict) else entity.model_dump(by_alias=True)
-        mentioned = data.get("mentioned") or {}
-        if data.get("type") == "mention" and data.get("text") and mentioned.get("id"):
-            text = text.replace(data["text"], mentioned["id"])
-    return text
 
 
 class TeamsMessenger:

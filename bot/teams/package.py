@@ -61,6 +61,8 @@ def commands(language: str) -> list[dict[str, str]] | None:
     in a language the catalogue lacks some of it in: Teams then shows the manifest's."""
     menu = []
     for command in COMMANDS:
+        if command.menu is None:
+            continue
         title = MESSAGES[command.menu].get(language)
         description = MESSAGES[f"{command.menu}.help"].get(language)
         if not (title and description):

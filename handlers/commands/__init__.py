@@ -17,9 +17,11 @@ from handlers import auth, log_context, people
 # help and list are modules named *_command: a submodule becomes a name in this package, and
 # `help` or `list` here would shadow the builtins.
 from handlers.commands import (
+    deputy,
     help_command,
     history,
     list_command,
+    owner,
     show,
     stale,
     status,
@@ -43,7 +45,19 @@ log = logging.getLogger(__name__)
 
 COMMANDS: tuple[Command, ...] = tuple(
     module.COMMAND
-    for module in (update, status, show, history, list_command, undo, stale, summary, help_command)
+    for module in (
+        update,
+        status,
+        show,
+        history,
+        list_command,
+        undo,
+        stale,
+        summary,
+        owner,
+        deputy,
+        help_command,
+    )
 )
 """Every command, in the order help lists them."""
 _BY_WORD = {fold(w): c for c in COMMANDS for words in c.words.values() for w in words}

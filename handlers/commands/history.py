@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers import formatting as fmt
+from handlers import handover
 from handlers.commands.registry import Command, Request, first_word
 from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
@@ -25,15 +26,19 @@ def run(request: Request) -> Reply:
     t, session, ctx, measure = request.ctx.t, request.session, request.ctx, request.measure
     assert measure is not None  # handle() found it
     rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
-    if not rows:
+    entries = [(u.created_at, _line(session, u, ctx)) for u in rows]
+    handovers = handover.history_entries(session, measure.id, ctx)
+    entries.extend(handovers)
+    if not entries:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
-    lines = tuple(_line(session, u, ctx) for u in rows)
+    entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: updates stay in id order
+    shown = entries[:HISTORY_SHOWN]
     blocks: list[Block] = [
         Heading(t("history.title", id=measure.code, title=measure.title)),
-        Items(lines),
+        Items(tuple(line for _, line in shown)),
     ]
-    if total > len(rows):
-        blocks.append(Hint(t("history.more", count=total - len(rows))))
+    if (more := total + len(handovers) - len(shown)) > 0:
+        blocks.append(Hint(t("history.more", count=more)))
     return Reply(tuple(blocks))
 
 

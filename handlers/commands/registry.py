@@ -54,8 +54,9 @@ class Command:
     """Message key of its line in help."""
     example: str
     """Message key of its example, shown when it is given wrongly."""
-    menu: str
-    """Message key of its title in the Teams command menu; `<menu>.help` describes it."""
+    menu: str | None
+    """Message key of its title in the Teams command menu; `<menu>.help` describes it. None:
+    not in the menu (Teams shows at most 10 commands; the rare coordinators' ones stay out)."""
     run: Callable[[Request], Result]
     who: Who = Who.ANYONE
     refused: str | None = None

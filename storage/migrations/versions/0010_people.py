@@ -28,7 +28,9 @@ FK_AUTHOR = "fk_status_update_author_person_id_person"
 
 def upgrade() -> None:
     for column in IDS:
-        op.add_column("person", sa.Column(column, sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        op.add_column(
+            "person", sa.Column(column, sqlmodel.sql.sqltypes.AutoString(), nullable=True)
+        )
         op.create_index(f"ix_person_{column}", "person", [column], unique=True)
     op.add_column("person", sa.Column("forgotten_at", sa.DateTime(timezone=True), nullable=True))
     # Plain ADD COLUMN: SQLite's batch mode would copy and drop the table, which others
