@@ -1207,6 +1207,28 @@ MESSAGES.update(
             "en": "Person {id} was already replaced by the pseudonym “{pseudonym}”: nothing "
             "was changed.",
         },
+        "page.privacy.stored.names": {
+            "fi": "Henkilön nimi ohjelman henkilöluettelosta tai Slackin tai Teamsin "
+            "profiilista, jotta vastuuhenkilöt näkyvät nimellä eivätkä tunnisteina.",
+            "en": "A person's name from the programme's list of people or from their Slack or "
+            "Teams profile, so that owners are shown by name, not by an id.",
+        },
+        "page.privacy.stored.roles": {
+            "fi": "Vastuu- ja varahenkilöiden vaihdokset: kuka siirsi vastuun kenelle ja milloin "
+            "(ohjelman historia).",
+            "en": "Changes of owners and deputies: who handed a measure to whom, and when (the "
+            "programme's history).",
+        },
+        "page.privacy.access": {
+            "fi": "Pyynnöstäsi ylläpitäjä antaa kaikki sinusta tallennetut tiedot (digibot "
+            "person export) tai korvaa nimesi ja tunnisteesi salanimellä kaikkialla (digibot "
+            "person forget). Ohjelman historia — päivitykset, niiden huomiot ja ajat — säilyy, "
+            "koska se on kaupungin asiakirja.",
+            "en": "On your request, the operator gives you all data stored about you (digibot "
+            "person export) or replaces your name and ids by a pseudonym everywhere (digibot "
+            "person forget). The programme's history — the updates, their notes and times — is "
+            "kept, because it is the city's record.",
+        },
         "cli.handover_sent": {
             "fi": "Uusille vastuuhenkilöille lähetettiin {sent} viestiä ({unreachable} ei "
             "tavoitettu).",
