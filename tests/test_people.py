@@ -37,13 +37,12 @@ def chat(engine: Engine) -> ChatBot:
 
 def owner_of(engine: Engine, code: str) -> str | None:
     with Session(engine) as session:
-        row = session.exec(
+        return session.exec(
             select(Person.ref)
             .join(MeasureRole, MeasureRole.person_id == Person.id)
             .join(Measure, Measure.id == MeasureRole.measure_id)
             .where(Measure.code == code, MeasureRole.role == "owner")
         ).first()
-    return row
 
 
 # --- handing over ---
@@ -215,15 +214,21 @@ def test_the_migration_makes_existing_authors_persons() -> None:
         command.upgrade(config, "0006")
     with engine.begin() as connection:
         for statement in (
-            "INSERT INTO person (id, ref, name) VALUES (1, 'owner@example.org', 'Owner'), "
-            "(2, 'U0SLACK', NULL)",
+            (
+                "INSERT INTO person (id, ref, name) VALUES (1, 'owner@example.org', 'Owner'), "
+                "(2, 'U0SLACK', NULL)"
+            ),
             "INSERT INTO theme (id, code, code_key, name) VALUES (1, 'T1', 't1', 'Theme')",
-            "INSERT INTO measure (id, code, code_key, theme_id, title, added_at) "
-            "VALUES (1, '1.1', '1.1', 1, 'M', '2025-01-01 00:00:00')",
-            "INSERT INTO conversation_ref (platform, conversation_id, kind, user_id, "
-            "aad_object_id, email, service_url, reference, updated_at) VALUES ('teams', 'a:1', "
-            "'personal', '29:1', 'aad-1', 'owner@example.org', 'https://x', '{}', "
-            "'2025-01-01 00:00:00')",
+            (
+                "INSERT INTO measure (id, code, code_key, theme_id, title, added_at) "
+                "VALUES (1, '1.1', '1.1', 1, 'M', '2025-01-01 00:00:00')"
+            ),
+            (
+                "INSERT INTO conversation_ref (platform, conversation_id, kind, user_id, "
+                "aad_object_id, email, service_url, reference, updated_at) VALUES ('teams', "
+                "'a:1', 'personal', '29:1', 'aad-1', 'owner@example.org', 'https://x', '{}', "
+                "'2025-01-01 00:00:00')"
+            ),
         ):
             connection.execute(text(statement))
         for i, author in enumerate(("owner@example.org", "U0SLACK", "aad-1", "U0UNKNOWN")):
