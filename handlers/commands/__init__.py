@@ -100,7 +100,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
     if command.needs_forms and not ctx.forms:
         return error(ctx.t("form.chat_only", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
-        people.recognise(session, actor)  # the ids the platform gave, linked to the person
+        if not command.needs_forms:  # the form opens without the database (and links on submit)
+            people.recognise(session, actor)  # the ids the platform gave, linked to the person
         request = Request(args.strip(), actor, ctx, session, key, offered(ctx))
         code = command.measure(request) if command.measure else None
         log_context.note(measure=code)
