@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -22,19 +23,22 @@ from bot import console, logs, platforms
 from bot.settings import Settings
 from handlers import formatting as fmt
 from handlers.context import Actor, Context
+from handlers.handover import handover_messages
 from handlers.messages import Messages
 from handlers.render_text import render_text
 from handlers.replies import Reply
 from handlers.revision_text import change_lines, names_for
 from handlers.summary.build import Summary
-from storage import crud, plan, summary_runs
+from storage import crud, person_data, plan, summary_runs
 from storage.db import make_engine, migrate, session_scope
 from storage.export import export_csv, export_json
 from storage.maturity_import import import_maturity
+from storage.plan import PlanChange
 from storage.programme_io import ImportFailed, ImportRefused, add_example_updates, import_file
 from storage.restore import RestoreRefused, restore
 from storage.text import neutralise
 
+log = logging.getLogger(__name__)
 EXAMPLE = Path(storage.__file__).parent / "example_programme.yaml"
 EXAMPLE_UPDATES = Path(storage.__file__).parent / "example_updates.yaml"
 DEMO_DATABASE = "sqlite:///digibot-demo.db"
@@ -196,6 +200,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("add", "remove", "list"))
     p.add_argument("user", nargs="?", help="user id or e-mail")
     p.set_defaults(run=_coordinator)
+
+    p = sub.add_parser("person", help="a person's data: export it (right of access) or forget")
+    p.add_argument("action", choices=("export", "forget"))
+    p.add_argument("id", help="the person's row id, user id or e-mail")
+    p.add_argument("--output", type=Path, help="the export's file (default: stdout)")
+    p.set_defaults(run=_person)
     return parser
 
 
@@ -311,6 +321,48 @@ def _import(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
         print(neutralise(t("import.revision_recorded", **said)))
     for line in lines:
         print(neutralise(line))
+    if not args.dry_run:
+        _tell_new_owners(engine, settings, result.changes)
+    return 0
+
+
+def _tell_new_owners(engine: Engine, settings: Settings, changes: Iterable[PlanChange]) -> None:
+    """An import that changed owners tells each new owner what they now own, as a handover
+    does, where a chat platform is configured."""
+    if not (settings.slack_bot_token or settings.teams_configured):
+        return
+    ctx = platforms.context(settings, engine, source="console")
+    with session_scope(engine) as session:
+        messages = handover_messages(session, changes, ctx)
+    if not messages:
+        return
+    messenger = platforms.build(settings, engine).messenger
+    sent = sum(messenger.send_direct(m.person_ref, m.reply) for m in messages)
+    print(ctx.t("cli.handover_sent", sent=sent, unreachable=len(messages) - sent))
+
+
+def _person(args: argparse.Namespace, settings: Settings, t: Messages) -> int:
+    engine = _engine(settings)
+    with session_scope(engine) as session:
+        person = person_data.find(session, args.id)
+        if person is None:
+            print(t("cli.person_unknown", ref=neutralise(args.id)), file=sys.stderr)
+            return 1
+        if args.action == "export":
+            text = person_data.export(session, person)
+            log.warning("access request: person %d's data exported", person.id)
+        else:
+            pseudonym = t("person.former", number=person.id)
+            forgotten = person_data.forget(session, person, pseudonym=pseudonym)
+            key = "cli.person_forgotten" if forgotten else "cli.person_already_forgotten"
+            log.warning("person %d %s", person.id, "forgotten" if forgotten else "forgotten before")
+            print(t(key, id=person.id, pseudonym=person.name))
+            return 0
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(t("cli.person_exported", id=person.id, path=args.output))
+    else:
+        sys.stdout.write(text)
     return 0
 
 

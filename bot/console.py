@@ -7,7 +7,7 @@ from typing import TextIO
 
 from handlers.commands import handle
 from handlers.context import Actor, Context
-from handlers.effects import OpenForm, PostSummary
+from handlers.effects import OpenForm, PostSummary, Tell
 from handlers.render_text import render_text
 from handlers.replies import Reply, error
 from handlers.vocabulary import strip_prefix
@@ -22,6 +22,8 @@ def respond(text: str, actor: Actor, ctx: Context, *, key: str | None = None) ->
             return error(ctx.t("summary.post_elsewhere", p=ctx.prefix))
         case OpenForm():  # handle() refuses the form where there are none: for the types
             return error(ctx.t("form.chat_only", p=ctx.prefix))
+        case Tell(reply=reply):  # no direct messages from the console
+            return reply
         case reply:
             return reply
 

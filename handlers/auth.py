@@ -14,7 +14,7 @@ from storage.models import Measure
 
 def may_act(session: Session, measure: Measure, actor: Actor, ctx: Context) -> bool:
     roles = crud.roles_of(session, measure_ids=[measure.id])[measure.id]
-    return bool(actor.refs & roles.refs()) or is_coordinator(session, actor, ctx)
+    return roles.held_by(actor.refs) or is_coordinator(session, actor, ctx)
 
 
 def actable_ids(session: Session, actor: Actor, ctx: Context) -> list[int] | None:
@@ -36,4 +36,4 @@ def refusal_text(session: Session, measure: Measure, ctx: Context) -> str:
 
 def is_coordinator(session: Session, actor: Actor, ctx: Context) -> bool:
     configured = {crud.normalize_ref(ref) for ref in ctx.coordinators}
-    return bool(actor.refs & (configured | set(crud.coordinator_refs(session))))
+    return bool(actor.refs & configured) or crud.is_granted_coordinator(session, refs=actor.refs)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from handlers.directory import Directory
 from handlers.messages import LANGUAGES, Language, Messages
 from handlers.schedule import Calendar
 from storage.crud import normalize_ref
@@ -25,6 +26,11 @@ class Actor:
     """More ids of the same person on the platform (Teams: the 29: id beside the Entra id)."""
     locale: str | None = None
     """The language the platform says the person uses (Slack `sv-SE`, Teams `sv-FI`), if any."""
+    name: str | None = None
+    """The name of the platform's profile, shown where the programme gives none."""
+    platform_ids: tuple[tuple[str, str], ...] = ()
+    """Which of the person's id columns each id is (`("slack_id", "U123")`): the adapter
+    knows, so that the person is linked to them (storage.models.PERSON_IDS)."""
 
     @property
     def refs(self) -> frozenset[str]:
@@ -64,6 +70,9 @@ class Context:
     """The configured summary dates: which summary a hand post is."""
     forms: bool = False
     """The platform has forms (Slack, Teams): it offers the `update` command."""
+    directory: Directory | None = None
+    """The platform's people, to find someone a coordinator names (None: the console, where
+    only people the programme knows can be named)."""
 
     @property
     def t(self) -> Messages:

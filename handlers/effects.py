@@ -23,5 +23,22 @@ class PostSummary:
     force: bool = False
 
 
-Effect = OpenForm | PostSummary
+@dataclass(frozen=True)
+class Direct:
+    """A direct message to a person, named as the programme names them (user id or e-mail)."""
+
+    person_ref: str
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Tell:
+    """Reply, and send direct messages through the platform's messenger (a handover tells
+    the new owner what they now own)."""
+
+    reply: Reply
+    direct: tuple[Direct, ...] = ()
+
+
+Effect = OpenForm | PostSummary | Tell
 Result = Reply | Effect

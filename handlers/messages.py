@@ -1383,6 +1383,165 @@ MESSAGES.update(
 )
 
 
+# --- people: handing over, and their data (issue 13) ---
+MESSAGES.update(
+    {
+        "help.owner": {
+            "fi": "{p}vastuu <tunnus> <@henkilö | sähköposti> — siirtää toimenpiteen uudelle "
+            "vastuuhenkilölle (digikoordinaattorille)",
+            "en": "{p}owner <id> <@person | e-mail> — hands a measure to a new owner "
+            "(for coordinators)",
+        },
+        "help.deputy": {
+            "fi": "{p}varahenkilö <tunnus> lisää | poista <@henkilö | sähköposti> — "
+            "varahenkilöt (digikoordinaattorille)",
+            "en": "{p}deputy <id> add | remove <@person | e-mail> — a measure's deputies "
+            "(for coordinators)",
+        },
+        "example.owner": {
+            "fi": "Esimerkki: {p}vastuu 1.1 @Maija tai {p}vastuu 1.1 maija@kaupunki.fi",
+            "en": "Example: {p}owner 1.1 @Maija or {p}owner 1.1 maija@city.example",
+        },
+        "example.deputy": {
+            "fi": "Esimerkki: {p}varahenkilö 1.1 lisää @Maija",
+            "en": "Example: {p}deputy 1.1 add @Maija",
+        },
+        "handover.owner_usage": {
+            "fi": "Anna toimenpiteen tunnus ja uusi vastuuhenkilö (maininta, käyttäjätunnus "
+            "tai sähköposti).",
+            "en": "Give the measure's id and the new owner (a mention, a user id or an e-mail).",
+        },
+        "handover.deputy_usage": {
+            "fi": "Anna toimenpiteen tunnus, lisää tai poista, ja henkilö (maininta, "
+            "käyttäjätunnus tai sähköposti).",
+            "en": "Give the measure's id, add or remove, and the person (a mention, a user id "
+            "or an e-mail).",
+        },
+        "handover.refused": {
+            "fi": "Vastuuhenkilöitä ja varahenkilöitä vaihtavat digikoordinaattorit.",
+            "en": "Owners and deputies are reassigned by coordinators.",
+        },
+        "handover.retired": {
+            "fi": "Toimenpide {id} on poistunut ohjelmasta: sen vastuita ei voi siirtää.",
+            "en": "Measure {id} is retired from the programme: it cannot be handed over.",
+        },
+        "handover.unknown": {
+            "fi": "Käyttäjää {who} ei löydy. Mitään ei muutettu.",
+            "en": "No user {who} was found. Nothing was changed.",
+        },
+        "handover.unknown_hint": {
+            "fi": "Mainitse henkilö tai anna hänen sähköpostinsa tai käyttäjätunnuksensa. "
+            "Teamsissa henkilön on ensin keskusteltava botin kanssa.",
+            "en": "Mention the person, or give their e-mail or user id. In Teams, the person "
+            "must first have chatted with the bot.",
+        },
+        "handover.already_owner": {
+            "fi": "{who} on jo toimenpiteen {id} vastuuhenkilö.",
+            "en": "{who} already owns measure {id}.",
+        },
+        "handover.already_member": {
+            "fi": "{who} on jo toimenpiteen {id} vastuu- tai varahenkilö.",
+            "en": "{who} already owns or deputises measure {id}.",
+        },
+        "handover.not_deputy": {
+            "fi": "{who} ei ole toimenpiteen {id} varahenkilö. Mitään ei muutettu.",
+            "en": "{who} is not a deputy of measure {id}. Nothing was changed.",
+        },
+        "handover.owner_done": {
+            "fi": "Toimenpiteen {id} vastuuhenkilö: {old} → {new}. Uudelle vastuuhenkilölle "
+            "lähetettiin viesti.",
+            "en": "Owner of measure {id}: {old} → {new}. The new owner has been sent a message.",
+        },
+        "handover.deputy_added": {
+            "fi": "{who} lisättiin toimenpiteen {id} varahenkilöksi.",
+            "en": "{who} is now a deputy of measure {id}.",
+        },
+        "handover.deputy_removed": {
+            "fi": "{who} poistettiin toimenpiteen {id} varahenkilöistä.",
+            "en": "{who} is no longer a deputy of measure {id}.",
+        },
+        "handover.dm_title": {
+            "fi": "Sinusta tuli vastuuhenkilö",
+            "en": "You are now an owner",
+        },
+        "handover.dm_intro_by": {
+            "fi": "{by} siirsi sinulle vastuun: {ids}.",
+            "en": "{by} handed you: {ids}.",
+        },
+        "handover.dm_intro": {
+            "fi": "Ohjelman päivitys siirsi sinulle vastuun: {ids}.",
+            "en": "A revision of the programme handed you: {ids}.",
+        },
+        "handover.dm_owned": {
+            "fi": "Vastuullasi on nyt {count} toimenpidettä:",
+            "en": "You now own {count} measures:",
+        },
+        "handover.dm_hint": {
+            "fi": "Kirjaa tilanne: {p}tila {id} aikataulussa 10 % …",
+            "en": "Report the status: {p}status {id} on-track 10% …",
+        },
+        "handover.history_owner": {
+            "fi": "vastuuhenkilö {old} → {new}",
+            "en": "owner {old} → {new}",
+        },
+        "handover.history_deputies": {
+            "fi": "varahenkilöt {old} → {new}",
+            "en": "deputies {old} → {new}",
+        },
+        "person.former": {
+            "fi": "entinen vastuuhenkilö {number}",
+            "en": "former owner {number}",
+        },
+        "cli.person_unknown": {
+            "fi": "Henkilöä {ref} ei ole tietokannassa.",
+            "en": "There is no person {ref} in the database.",
+        },
+        "cli.person_exported": {
+            "fi": "Henkilön {id} tiedot kirjoitettiin: {path}",
+            "en": "Person {id}'s data was written to {path}",
+        },
+        "cli.person_forgotten": {
+            "fi": "Henkilö {id} korvattiin salanimellä ”{pseudonym}” kaikkialla; "
+            "ohjelman historia säilyi.",
+            "en": "Person {id} was replaced by the pseudonym “{pseudonym}” everywhere; "
+            "the programme's history is kept.",
+        },
+        "cli.person_already_forgotten": {
+            "fi": "Henkilö {id} on jo korvattu salanimellä ”{pseudonym}”: mitään ei muutettu.",
+            "en": "Person {id} was already replaced by the pseudonym “{pseudonym}”: nothing "
+            "was changed.",
+        },
+        "page.privacy.stored.names": {
+            "fi": "Henkilön nimi ohjelman henkilöluettelosta tai Slackin tai Teamsin "
+            "profiilista, jotta vastuuhenkilöt näkyvät nimellä eivätkä tunnisteina.",
+            "en": "A person's name from the programme's list of people or from their Slack or "
+            "Teams profile, so that owners are shown by name, not by an id.",
+        },
+        "page.privacy.stored.roles": {
+            "fi": "Vastuu- ja varahenkilöiden vaihdokset: kuka siirsi vastuun kenelle ja milloin "
+            "(ohjelman historia).",
+            "en": "Changes of owners and deputies: who handed a measure to whom, and when (the "
+            "programme's history).",
+        },
+        "page.privacy.access": {
+            "fi": "Pyynnöstäsi ylläpitäjä antaa kaikki sinusta tallennetut tiedot (digibot "
+            "person export) tai korvaa nimesi ja tunnisteesi salanimellä kaikkialla (digibot "
+            "person forget). Ohjelman historia — päivitykset, niiden huomiot ja ajat — säilyy, "
+            "koska se on kaupungin asiakirja.",
+            "en": "On your request, the operator gives you all data stored about you (digibot "
+            "person export) or replaces your name and ids by a pseudonym everywhere (digibot "
+            "person forget). The programme's history — the updates, their notes and times — is "
+            "kept, because it is the city's record.",
+        },
+        "cli.handover_sent": {
+            "fi": "Uusille vastuuhenkilöille lähetettiin {sent} viestiä ({unreachable} ei "
+            "tavoitettu).",
+            "en": "{sent} new owners were sent a message ({unreachable} could not be reached).",
+        },
+    }
+)
+
+
 # --- absences and leavers (issue 13) ---
 MESSAGES.update(
     {

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, or_, select
 
 from storage.models import (
+    PERSON_IDS,
     Coordinator,
     Delivery,
     Measure,
@@ -61,7 +62,8 @@ def ensure_person(session: Session, *, ref: str, name: str | None = None) -> Per
 
 
 def find_person(session: Session, *, ref: str) -> Person | None:
-    return session.exec(select(Person).where(Person.ref == normalize_ref(ref))).first()
+    """The person named by their programme ref or by any of their linked ids."""
+    return person_among(session, refs=[ref])
 
 
 def people_by_id(session: Session, *, ids: Iterable[int | None]) -> dict[int, Person]:
@@ -72,13 +74,58 @@ def people_by_id(session: Session, *, ids: Iterable[int | None]) -> dict[int, Pe
 
 
 def person_among(session: Session, *, refs: Iterable[str]) -> Person | None:
-    """The person the programme names by one of these refs (one user's ids and e-mail)."""
+    """The person known by one of these refs (one user's ids and e-mail): the one the
+    programme names, if any, before one only linked."""
     refs = {normalize_ref(r) for r in refs if r}
     if not refs:
         return None
     return session.exec(
-        select(Person).where(col(Person.ref).in_(refs)).order_by(col(Person.id))
+        select(Person)
+        .where(known_as(refs))
+        .order_by(col(Person.ref).in_(refs).desc(), col(Person.id))
     ).first()
+
+
+def known_as(refs: set[str]) -> ColumnElement[bool]:
+    """A person named by one of `refs`: their programme ref or a linked id."""
+    return or_(col(Person.ref).in_(refs), *(col(getattr(Person, c)).in_(refs) for c in PERSON_IDS))
+
+
+def identities(person: Person) -> set[str]:
+    """Every ref a person is known by."""
+    return {person.ref} | {v for c in PERSON_IDS if (v := getattr(person, c))}
+
+
+def link_person(
+    session: Session, person: Person, *, ids: Iterable[tuple[str, str]], name: str | None
+) -> None:
+    """Link ids the platform gave (`("slack_id", "U123")`, `("email", …)`) to the person,
+    where they have none of that kind yet and nobody else holds the id; take the platform's
+    name where the programme gives none. A forgotten person is never linked again."""
+    if person.forgotten_at is not None:
+        return
+    for column, given in ids:
+        value = normalize_ref(given)
+        if column not in PERSON_IDS or not value or getattr(person, column):
+            continue
+        taken = session.exec(select(Person.id).where(col(getattr(Person, column)) == value)).first()
+        if taken is None:
+            setattr(person, column, value)
+    if name and not person.name:
+        person.name = name
+    session.add(person)
+    session.flush()
+
+
+def new_person(
+    session: Session, *, ref: str, ids: Iterable[tuple[str, str]], name: str | None
+) -> Person:
+    """A person the programme does not name (an update's author, someone handed a measure)."""
+    person = Person(ref=normalize_ref(ref))
+    session.add(person)
+    session.flush()
+    link_person(session, person, ids=ids, name=name)
+    return person
 
 
 @dataclass(frozen=True)
@@ -89,6 +136,12 @@ class Roles:
     def refs(self) -> set[str]:
         people = ((self.owner,) if self.owner else ()) + self.deputies
         return {p.ref for p in people}
+
+    def held_by(self, refs: Iterable[str]) -> bool:
+        """Whether someone known by one of `refs` is the owner or a deputy."""
+        refs = {normalize_ref(r) for r in refs if r}
+        people = ((self.owner,) if self.owner else ()) + self.deputies
+        return any(identities(p) & refs for p in people)
 
 
 def roles_of(session: Session, *, measure_ids: Iterable[int]) -> dict[int, Roles]:
@@ -162,7 +215,7 @@ def measure_ids_of(session: Session, *, refs: Iterable[str]) -> list[int]:
             select(MeasureRole.measure_id)
             .join(Person, col(Person.id) == MeasureRole.person_id)
             .join(Measure, col(Measure.id) == MeasureRole.measure_id)
-            .where(col(Person.ref).in_(refs), col(Measure.retired_at).is_(None))
+            .where(known_as(refs), col(Measure.retired_at).is_(None))
             .distinct()
         )
     )
@@ -175,6 +228,21 @@ def coordinator_refs(session: Session) -> list[str]:
             .join(Coordinator, col(Coordinator.person_id) == Person.id)
             .order_by(col(Person.ref))
         )
+    )
+
+
+def is_granted_coordinator(session: Session, *, refs: Iterable[str]) -> bool:
+    """Whether someone known by one of `refs` holds the coordinator role in the database."""
+    refs = {normalize_ref(r) for r in refs if r}
+    if not refs:
+        return False
+    return (
+        session.exec(
+            select(Coordinator.id)
+            .join(Person, col(Person.id) == Coordinator.person_id)
+            .where(known_as(refs))
+        ).first()
+        is not None
     )
 
 
@@ -191,7 +259,7 @@ def remove_coordinator(session: Session, *, ref: str) -> bool:
     row = session.exec(
         select(Coordinator)
         .join(Person, col(Person.id) == Coordinator.person_id)
-        .where(Person.ref == normalize_ref(ref))
+        .where(known_as({normalize_ref(ref)}))
     ).first()
     if row is None:
         return False
@@ -311,7 +379,7 @@ def current_with_author(
     """The current update and its author's name (if the programme names them), in one query."""
     row = session.exec(
         select(StatusUpdate, Person.name)
-        .outerjoin(Person, col(Person.ref) == StatusUpdate.author)
+        .outerjoin(Person, col(Person.id) == StatusUpdate.author_person_id)
         .where(StatusUpdate.measure_id == measure_id, col(StatusUpdate.withdrawn_at).is_(None))
         .order_by(col(StatusUpdate.id).desc())
         .limit(1)
@@ -336,10 +404,12 @@ def append_update(
     source: str,
     idempotency_key: str | None = None,
     created_at: datetime | None = None,
+    author_person_id: int | None = None,
 ) -> StatusUpdate:
     update = StatusUpdate(
         measure_id=measure_id,
         author=author,
+        author_person_id=author_person_id,
         status=status,
         progress=progress,
         note=note,

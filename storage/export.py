@@ -31,6 +31,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from storage import crud, maturity, money, plan
 from storage.models import (
+    PERSON_IDS,
     ConversationRef,
     Coordinator,
     MaturityAssessment,
@@ -175,7 +176,10 @@ else:
     )
     # The programme's part: the file's names and order, as version 1 had them.
     ProgrammeOut = row_model(Programme, skip=("id",), defaults=False)
-    PersonOut = row_model(Person, skip=("id",), rename={"ref": "id"}, defaults=False)
+    # A person's linked platform ids are the bot's to re-learn, not the programme's.
+    PersonOut = row_model(
+        Person, skip=("id", *PERSON_IDS, "forgotten_at"), rename={"ref": "id"}, defaults=False
+    )
     CoordinatorOut = row_model(
         Coordinator, skip=("id", "person_id"), first=("id",), defaults=False, id=(str, ...)
     )
@@ -197,7 +201,7 @@ else:
     )
     UpdateOut = row_model(
         StatusUpdate,
-        skip=("measure_id", "idempotency_key"),
+        skip=("measure_id", "idempotency_key", "author_person_id"),
         rename={"created_at": "time"},
         first=("id", "time"),
         defaults=False,

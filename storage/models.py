@@ -90,12 +90,28 @@ class Theme(SQLModel, table=True):
     retired_revision_id: int | None = Field(default=None, foreign_key="revision.id")
 
 
+PERSON_IDS = ("email", "slack_id", "teams_aad_id", "teams_id")
+"""A person's ids beside the programme's `ref`: each names at most one person."""
+
+
 class Person(SQLModel, table=True):
-    """Someone named in the programme: by chat user id or by e-mail (`ref`)."""
+    """One human: the programme names them by `ref` (a chat user id as given, or a
+    lower-cased e-mail); their ids on each platform and e-mail are linked as they talk to
+    the bot, so that one person is one row whichever id they come with. A person forgotten
+    (`digibot person forget`) keeps the row, with a pseudonym in place of name and ids."""
+
+    __table_args__ = tuple(
+        Index(f"ix_person_{column}", column, unique=True) for column in PERSON_IDS
+    )
 
     id: int = Field(default=None, primary_key=True)
     ref: str = Field(unique=True, description="chat user id as given, or a lower-cased e-mail")
     name: str | None = None
+    email: str | None = Field(default=None, description="lower-cased")
+    slack_id: str | None = None
+    teams_aad_id: str | None = Field(default=None, description="Entra object id")
+    teams_id: str | None = Field(default=None, description="Teams' 29: id")
+    forgotten_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class Measure(SQLModel, table=True):
@@ -219,6 +235,7 @@ class StatusUpdate(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     measure_id: int = Field(foreign_key="measure.id")
     author: str = Field(description="the chat user id, e-mail or console name of the reporter")
+    author_person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     status: str
     progress: int | None = None
     note: str = ""

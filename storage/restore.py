@@ -253,6 +253,12 @@ def _load_updates(session: Session, doc: ExportDoc) -> int:
     if rows:
         session.execute(insert(StatusUpdate), rows)
         _renumber(session, "status_update")
+        session.execute(  # each author as the person the file names them by
+            text(
+                "UPDATE status_update SET author_person_id = "
+                "(SELECT person.id FROM person WHERE person.ref = status_update.author)"
+            )
+        )
     return len(rows)
 
 

@@ -537,6 +537,26 @@ def test_serve_without_credentials_says_what_is_missing(tmp_path) -> None:
 # --- the summary from chat ---
 
 
+def test_a_coordinator_hands_a_measure_over_by_mention_and_the_new_owner_gets_a_dm(
+    bot: Running,
+) -> None:
+    refused = text_of(bot.slack.command(f"owner 1.1 <@{DEPUTY}>", user=OWNER))
+    assert "reassigned by coordinators" in refused
+    unknown = text_of(bot.slack.command("owner 1.1 <@U0NOBODY|nobody>", user=COORDINATOR))
+    assert "No user U0NOBODY was found" in unknown
+    assert "No user" in text_of(bot.slack.command("owner 1.1 ghost@example.org", user=COORDINATOR))
+    assert bot.standin.called("chat.postMessage") == []
+    done = text_of(bot.slack.command(f"owner 1.1 <@{DEPUTY}|tietohallinto>", user=COORDINATOR))
+    assert "Kehitysjohtaja → Tietohallintopäällikkö" in done
+    (dm,) = bot.standin.wait_for("chat.postMessage")
+    assert dm["channel"] == DEPUTY and "1.1 Suomi.fi-viestit" in json.dumps(dm, ensure_ascii=False)
+    history = text_of(bot.slack.command("history 1.1", user=COORDINATOR))
+    assert "owner Kehitysjohtaja → Tietohallintopäällikkö" in history
+    assert "can be updated by its owner Tieto" in text_of(
+        bot.slack.command("status 1.1 done", user=OWNER)
+    )
+
+
 def test_summary_post_without_a_leadership_channel_says_what_to_set(bot: Running) -> None:
     answer = text_of(bot.slack.command("summary post", user=COORDINATOR))
     assert "No leadership channel is set" in answer

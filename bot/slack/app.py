@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
@@ -16,7 +17,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.slack import listeners
 from bot.slack.deps import SlackDeps
-from bot.slack.identity import Directory
+from bot.slack.identity import Directory, SlackPeople
 from bot.slack.publisher import SlackPublisher
 from handlers.context import Context
 
@@ -52,6 +53,7 @@ def build_app(settings: Settings, ctx: Context, metrics: Metrics | None = None) 
         if settings.digibot_leadership_channel
         else None
     )
+    ctx = replace(ctx, directory=SlackPeople(client))
     deps = SlackDeps(ctx, Directory(client), publisher, metrics=metrics or Metrics())
     listeners.register(app, deps)
     return app

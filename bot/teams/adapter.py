@@ -48,6 +48,7 @@ from microsoft_agents.hosting.fastapi import (
     start_agent_process,
 )
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -57,6 +58,7 @@ from bot.http_body import TEAMS_MAX_BODY, read_body, replayed
 from bot.metrics import Metrics
 from bot.teams import cards, listeners
 from handlers.context import Actor, Context
+from handlers.directory import Found
 from handlers.language import personal
 from handlers.reminders import Gone
 from handlers.replies import Reply
@@ -99,7 +101,9 @@ class TeamsBot:
             ),
             connection_manager=self.connections,
         )
-        self.ctx = replace(ctx, source=PLATFORM, prefix="", forms=True)
+        self.ctx = replace(
+            ctx, source=PLATFORM, prefix="", forms=True, directory=TeamsPeople(ctx.engine)
+        )
         self.publisher: Publisher | None = None
         self._emails: dict[str, tuple[float, str | None, str | None]] = {}
         listeners.register(self.app, self)
@@ -132,10 +136,17 @@ class TeamsBot:
         sender = context.activity.from_property
         email, upn = await self._email(context, sender.id)
         others = tuple(i for i in (sender.id, upn) if i and i != email)
+        ids: tuple[tuple[str, str], ...] = ()
+        ids += (("teams_aad_id", sender.aad_object_id),) if sender.aad_object_id else ()
+        ids += (("teams_id", sender.id),) if sender.id else ()
         return Actor(
-            user_id=sender.aad_object_id or sender.id, email=email, other_ids=others,
+            user_id=sender.aad_object_id or sender.id,
+            email=email,
+            other_ids=others,
             locale=context.activity.locale or None,
-        )  # fmt: skip
+            name=sender.name or None,
+            platform_ids=ids,
+        )
 
     async def ctx_for(self, actor: Actor) -> Context:
         """The context answering this person in their language (the activity's locale, or
@@ -304,6 +315,31 @@ class TeamsPublisher:
 
     def upload_chart(self, png: bytes, *, title: str, thread: str | None, key: str) -> str:
         return self.post(cards.activity(cards.chart_card(png, title)), thread=thread, key=key)
+
+
+class TeamsPeople:
+    """Someone a coordinator names, as Teams lets the bot know them: only a user who has a
+    personal chat with the bot (its reference remembered) can be found, and reached
+    (handlers.directory.Directory)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def find(self, ref: str) -> Found | None:
+        with session_scope(self.engine) as session:
+            row = conversations.personal(session, platform=PLATFORM, person_ref=ref)
+            if row is None:
+                return None
+            user = json.loads(row.reference).get("user") or {}
+            ids: tuple[tuple[str, str], ...] = ()
+            ids += (("teams_aad_id", row.aad_object_id),) if row.aad_object_id else ()
+            ids += (("teams_id", row.user_id),) if row.user_id else ()
+            return Found(
+                user_id=row.aad_object_id or row.user_id or ref,
+                email=row.email,
+                name=user.get("name") or None,
+                platform_ids=ids,
+            )
 
 
 class TeamsMessenger:

@@ -12,18 +12,20 @@ from dataclasses import replace
 
 from sqlalchemy.exc import OperationalError
 
-from handlers import auth, log_context
+from handlers import auth, log_context, people
 
 # help and list are modules named *_command: a submodule becomes a name in this package, and
 # `help` or `list` here would shadow the builtins.
 from handlers.commands import (
     away,
     back,
+    deputy,
     help_command,
     history,
     language,
     list_command,
     maturity,
+    owner,
     show,
     spent,
     stale,
@@ -61,6 +63,8 @@ COMMANDS: tuple[Command, ...] = tuple(
         undo,
         stale,
         summary,
+        owner,
+        deputy,
         away,
         back,
         language,
@@ -109,6 +113,8 @@ def _dispatch(text: str, actor: Actor, ctx: Context, key: str | None) -> Result:
     if command.needs_forms and not ctx.forms:
         return error(ctx.t("form.chat_only", p=ctx.prefix))
     with session_scope(ctx.engine) as session:
+        if not command.needs_forms:  # the form opens without the database (and links on submit)
+            people.recognise(session, actor)  # the ids the platform gave, linked to the person
         request = Request(args.strip(), actor, ctx, session, key, offered(ctx))
         code = command.measure(request) if command.measure else None
         log_context.note(measure=code)

@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from handlers import formatting as fmt
-from handlers import revision_text
+from handlers import handover, revision_text
 from handlers.commands.registry import Command, Request, first_word
 from handlers.context import Context
 from handlers.replies import Block, Heading, Hint, Items, Paragraph, Reply
-from handlers.state.labels import author_label
+from handlers.state.labels import author_label, update_author
 from handlers.state.lookup import one_id
 from handlers.state.retired import closed_period
 from handlers.vocabulary import BY_CODE
@@ -36,7 +36,8 @@ def run(request: Request) -> Reply:
     rows, total = crud.history(session, measure_id=measure.id, limit=HISTORY_SHOWN)
     entries = [(u.created_at, _line(session, u, ctx)) for u in rows]
     changes = _plan_entries(session, measure.id, ctx)
-    entries.extend(changes)
+    handovers = handover.history_entries(session, measure.id, ctx)
+    entries.extend(changes + handovers)
     spent = money.spending_history(session, measure_id=measure.id)[::-1][:HISTORY_SHOWN]
     if not entries and not spent:
         return Reply((Paragraph(t("history.empty", id=measure.code)),))
@@ -45,7 +46,7 @@ def run(request: Request) -> Reply:
     blocks: list[Block] = [Heading(t("history.title", id=measure.code, title=measure.title))]
     if shown:
         blocks.append(Items(tuple(line for _, line in shown)))
-    if (more := total + len(changes) - len(shown)) > 0:
+    if (more := total + len(changes) + len(handovers) - len(shown)) > 0:
         blocks.append(Hint(t("history.more", count=more)))
     if spent:  # money reported, beside the updates: who said how much, and when
         blocks.append(Heading(t("history.spending"), level=2))
@@ -74,7 +75,7 @@ def _line(session: Session, update: StatusUpdate, ctx: Context) -> str:
     ]
     if update.progress is not None:
         parts.append(fmt.progress(lang, update.progress))
-    line = " ".join(parts) + f" — {author_label(session, update.author)}"
+    line = " ".join(parts) + f" — {update_author(session, update)}"
     if update.note:
         line += f": {update.note}"
     if update.withdrawn_at:
@@ -92,6 +93,8 @@ def _plan_entries(session: Session, measure_id: int, ctx: Context) -> list[tuple
     names = revision_text.names_for(session, changes)
     for change in changes:
         revision = session.get_one(Revision, change.plan.revision_id)
+        if revision.kind == "handover":  # told by handover.history_entries, with who
+            continue
         args = {"revision": revision.label, "date": fmt.day(lang, _local_day(revision, ctx))}
         listed = "; ".join(
             _field(c, names, change.plan, ctx) for c in change.changes if c.field not in _UNSHOWN

@@ -34,7 +34,7 @@ def run(request: Request) -> Reply:
     now = ctx.now()
     update = crud.latest_own_update(
         session,
-        authors=actor.refs | {actor.author},
+        authors=actor.refs | {actor.author, author_ref(session, actor)},
         since=now - UNDO_WINDOW,
         measure_id=measure.id if measure else None,
     )

@@ -18,7 +18,18 @@ def status_of(update: StatusUpdate | None) -> Status:
 def person_label(person: Person | None) -> str:
     if person is None:
         return "—"
+    if person.forgotten_at is not None:  # the pseudonym alone: the ref is its token
+        return person.name or "—"
     return f"{person.name} ({person.ref})" if person.name else person.ref
+
+
+def update_author(session: Session, update: StatusUpdate) -> str:
+    """Who wrote an update, by the person it is recorded under (name, or pseudonym once
+    forgotten), else as `author_label` finds them by the text recorded."""
+    person = session.get(Person, update.author_person_id) if update.author_person_id else None
+    if person and person.name:
+        return person.name
+    return author_label(session, person.ref if person else update.author)
 
 
 def author_label(session: Session, ref: str) -> str:

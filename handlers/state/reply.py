@@ -10,7 +10,7 @@ from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.presence import presence
 from handlers.replies import Block, Fields, Heading, Hint, Paragraph, Reply
-from handlers.state.labels import author_label, person_label, status_of
+from handlers.state.labels import person_label, status_of, update_author
 from handlers.state.money import money_fields, money_state, over_flag
 from handlers.state.retired import retired_text
 from handlers.state.store import Stored
@@ -47,7 +47,7 @@ def state_reply(
     ]
     if current:
         when = fmt.moment(lang, current.created_at, ctx.timezone)
-        author = author_name or author_label(session, current.author)
+        author = author_name or update_author(session, current)
         pairs.append((t("field.updated"), t("show.updated_by", time=when, author=author)))
         if current.note:
             pairs.append((t("field.note"), current.note))

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from handlers import people
 from handlers.context import Actor, Context
 from handlers.vocabulary import Status
 from storage import crud
@@ -32,7 +33,8 @@ def store(
     key: str | None,
 ) -> Stored:
     """Append the update; a repeated delivery is stored once, and the earlier one returned."""
-    author = author_ref(session, actor)
+    person = people.author(session, actor)
+    author = person.ref if person else actor.author
     try:
         with session.begin_nested():  # a savepoint: the caller's transaction stays its own
             update = crud.append_update(
@@ -45,6 +47,7 @@ def store(
                 source=ctx.source,
                 idempotency_key=key,
                 created_at=ctx.now(),
+                author_person_id=person.id if person else None,
             )
     except IntegrityError:  # the same delivery raced us to it: stored once, by the other
         if key is None or (earlier := earlier_delivery(session, key)) is None:
@@ -60,9 +63,9 @@ def earlier_delivery(session: Session, key: str | None) -> Stored | None:
 
 
 def author_ref(session: Session, actor: Actor) -> str:
-    """What an update records as its author: the person as the programme names them, else
-    their e-mail, else the platform's user id; so that the export matches the programme."""
-    person = crud.person_among(session, refs=actor.refs)
+    """How a withdrawal records who withdrew: the person as the programme names them, else
+    their e-mail, else the platform's user id."""
+    person = people.recognise(session, actor)
     if person:
         return person.ref
     return crud.normalize_ref(actor.email) if actor.email else actor.author

@@ -14,8 +14,9 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.blocks import render_messages
 from bot.slack.deps import SlackDeps
 from bot.slack.listeners.common import show_form
+from bot.slack.publisher import SlackMessenger
 from handlers.context import Actor, Context
-from handlers.effects import OpenForm, PostSummary, Result
+from handlers.effects import Direct, OpenForm, PostSummary, Result, Tell
 from handlers.messages import Messages
 from handlers.replies import Reply, error
 
@@ -64,6 +65,14 @@ class Answer:
         return t("slack.answer_in_dm", count=len(rest))
 
 
+def send_direct(client: WebClient, direct: tuple[Direct, ...]) -> None:
+    """The direct messages a command asks for (a handover tells the new owner)."""
+    messenger = SlackMessenger(client)
+    for message in direct:
+        if not messenger.send_direct(message.person_ref, message.reply):
+            log.warning("no Slack user to tell of a handover (person ref not found)")
+
+
 def register(app: App, deps: SlackDeps) -> None:
     def tell(respond: Respond, client: WebClient, user_id: str, ctx: Context) -> Answer:
         return Answer(respond, client, user_id, ctx.t)
@@ -91,6 +100,9 @@ def register(app: App, deps: SlackDeps) -> None:
                 answer(deps.metrics.post_command(actor, deps.ctx, deps.publisher, force=force))
             case Reply():
                 tell(respond, client, command["user_id"], ctx)(result)
+            case Tell(reply=reply, direct=direct):
+                tell(respond, client, command["user_id"], ctx)(reply)
+                send_direct(client, direct)
 
     @app.command("/digi")
     def digi(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -116,6 +128,13 @@ def register(app: App, deps: SlackDeps) -> None:
                 ack()
             case PostSummary():
                 ack(text=ctx.t("summary.posting"))
+            case Tell(reply=reply, direct=direct):
+                first, *rest = render_messages(reply)
+                ack(**first)
+                if rest:
+                    deps.background(tell(respond, client, command["user_id"], ctx).send, rest)
+                deps.background(send_direct, client, direct)
+                return
             case _:
                 first, *rest = render_messages(result)
                 ack(**first)  # the HTTP answer: not one of the response_url's posts
