@@ -647,4 +647,52 @@ SWEDISH: dict[str, str] = {
     "stale.owner_left": "Ansvarspersonen har slutat ({count}) — ge åtgärderna en ny ansvarsperson",
     "summary.owner_left": "Ansvarspersonen har slutat ({count})",
     "summary.reason.owner_left": "ansvarspersonen har slutat",
+    # --- people: handing over, and their data ---
+    "help.owner": "{p}ansvarig <beteckning> <@person | e-post> — ger en åtgärd en ny "
+    "ansvarsperson (för digikoordinatorn)",
+    "help.deputy": "{p}ersättare <beteckning> lägg-till | ta-bort <@person | e-post> — en "
+    "åtgärds ersättare (för digikoordinatorn)",
+    "example.owner": "Exempel: {p}ansvarig 1.1 @Maija eller {p}ansvarig 1.1 maija@stad.example",
+    "example.deputy": "Exempel: {p}ersättare 1.1 lägg-till @Maija",
+    "handover.owner_usage": "Ange åtgärdens beteckning och den nya ansvarspersonen (ett "
+    "omnämnande, ett användar-id eller en e-postadress).",
+    "handover.deputy_usage": "Ange åtgärdens beteckning, lägg-till eller ta-bort, och personen "
+    "(ett omnämnande, ett användar-id eller en e-postadress).",
+    "handover.refused": "Ansvarspersoner och ersättare byts av digikoordinatorn.",
+    "handover.retired": "Åtgärden {id} har utgått ur programmet: den kan inte överlåtas.",
+    "handover.unknown": "Ingen användare {who} hittades. Ingenting ändrades.",
+    "handover.unknown_hint": "Nämn personen, eller ange deras e-postadress eller användar-id. "
+    "I Teams måste personen först ha chattat med boten.",
+    "handover.already_owner": "{who} är redan ansvarsperson för åtgärden {id}.",
+    "handover.already_member": "{who} är redan ansvarsperson eller ersättare för åtgärden {id}.",
+    "handover.not_deputy": "{who} är inte ersättare för åtgärden {id}. Ingenting ändrades.",
+    "handover.owner_done": "Ansvarsperson för åtgärden {id}: {old} → {new}. Den nya "
+    "ansvarspersonen har fått ett meddelande.",
+    "handover.deputy_added": "{who} är nu ersättare för åtgärden {id}.",
+    "handover.deputy_removed": "{who} är inte längre ersättare för åtgärden {id}.",
+    "handover.dm_title": "Du är nu ansvarsperson",
+    "handover.dm_intro_by": "{by} överlät till dig: {ids}.",
+    "handover.dm_intro": "En revision av programmet överlät till dig: {ids}.",
+    "handover.dm_owned": "Du är nu ansvarsperson för {count} åtgärder:",
+    "handover.dm_hint": "Rapportera läget: {p}status {id} enligt-plan 10 % …",
+    "handover.history_owner": "ansvarsperson {old} → {new}",
+    "handover.history_deputies": "ersättare {old} → {new}",
+    "person.former": "tidigare ansvarsperson {number}",
+    "cli.person_unknown": "Det finns ingen person {ref} i databasen.",
+    "cli.person_exported": "Uppgifterna om person {id} skrevs till {path}",
+    "cli.person_forgotten": "Person {id} ersattes överallt av pseudonymen ”{pseudonym}”; "
+    "programmets historik finns kvar.",
+    "cli.person_already_forgotten": "Person {id} var redan ersatt av pseudonymen "
+    "”{pseudonym}”: ingenting ändrades.",
+    "page.privacy.stored.names": "En persons namn från programmets personförteckning eller "
+    "från deras Slack- eller Teams-profil, så att ansvarspersoner visas med namn och inte med "
+    "ett id.",
+    "page.privacy.stored.roles": "Byten av ansvarspersoner och ersättare: vem som överlät en "
+    "åtgärd till vem och när (programmets historik).",
+    "page.privacy.access": "På begäran ger operatören dig alla uppgifter som lagrats om dig "
+    "(digibot person export) eller ersätter ditt namn och dina id:n överallt med en pseudonym "
+    "(digibot person forget). Programmets historik — uppdateringarna, deras anteckningar och "
+    "tider — bevaras, eftersom den är stadens handling.",
+    "cli.handover_sent": "{sent} nya ansvarspersoner fick ett meddelande ({unreachable} kunde "
+    "inte nås).",
 }

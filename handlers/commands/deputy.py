@@ -11,8 +11,8 @@ from handlers.state.store import author_ref
 from handlers.vocabulary import fold
 from storage import crud
 
-ACTIONS = {fold(w): a for a, words in (("add", ("add", "lisää")), ("remove", ("remove", "poista")))
-           for w in words}  # fmt: skip
+_WORDS = {"add": ("add", "lisää", "lägg-till"), "remove": ("remove", "poista", "ta-bort")}
+ACTIONS = {fold(w): action for action, words in _WORDS.items() for w in words}
 
 
 def _parsed(request: Request) -> tuple[str, str] | None:
@@ -62,7 +62,7 @@ def run(request: Request) -> Result:
 
 COMMAND = Command(
     name="deputy",
-    words={"en": ("deputy",), "fi": ("varahenkilö",)},
+    words={"en": ("deputy",), "fi": ("varahenkilö",), "sv": ("ersättare",)},
     help="help.deputy",
     example="example.deputy",
     menu=None,

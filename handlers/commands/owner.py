@@ -50,7 +50,7 @@ def run(request: Request) -> Result:
 
 COMMAND = Command(
     name="owner",
-    words={"en": ("owner",), "fi": ("vastuu",)},
+    words={"en": ("owner",), "fi": ("vastuu",), "sv": ("ansvarig",)},
     help="help.owner",
     example="example.owner",
     menu=None,
