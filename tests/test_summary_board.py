@@ -322,3 +322,36 @@ def test_posted_to_slack_the_main_message_stays_one_screen_and_every_part_is_val
     for part in parts:
         for card in render_cards(part):
             assert_valid(card)
+
+
+def test_a_300_measure_programme_with_money_and_maturity_still_fits_one_screen(
+    engine, tmp_path
+) -> None:
+    """The two board lines take their room from nothing else: 300 measures, every theme
+    assessed, every tenth measure over its appropriation, 248 changes."""
+    from tests.test_summary_executive import PLAN_300, load
+
+    load(engine, tmp_path, PLAN_300)
+    with session_scope(engine) as session:
+        for theme in crud.themes(session):
+            maturity.append_assessment(
+                session, theme_id=theme.id, level_hundredths=260, assessed_on="2025-04",
+                author="U0COORD", origin="chat", created_at=datetime(2025, 4, 2, tzinfo=UTC),
+            )  # fmt: skip
+        for n, measure in enumerate(crud.measures(session)):
+            measure.appropriations = money.encode_appropriations({2025: 1_000_000})
+            session.add(measure)
+            money.append_spending(
+                session, measure_id=measure.id, year=2025,
+                spent_cents=1_200_000 if n % 10 == 5 else 400_000, reported_on="2025-04-30",
+                author="talous", source="actuals", created_at=datetime(2025, 4, 30, tzinfo=UTC),
+            )  # fmt: skip
+    ctx = Context(engine=engine, language="fi", now=lambda: datetime(2025, 5, 20, 6, tzinfo=UTC))
+    with session_scope(engine) as session:
+        _, parts = preview(session, ctx)
+    main = render_text(parts[0])
+    assert_one_screen(main)
+    planned, spent = fmt.euros("fi", 3_000_000), fmt.euros("fi", 1_440_000)
+    assert f"Määrärahat {planned}, käytetty tähän mennessä {spent} (48 %)." in main
+    assert "Kypsyys (1–5, 10 teeman keskiarvo): lähtötaso 2,0 → nyt 2,6, tavoite 4,0." in main
+    assert "Yli määrärahan (30)" in render_text(parts[1])
