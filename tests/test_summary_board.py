@@ -355,3 +355,30 @@ def test_a_300_measure_programme_with_money_and_maturity_still_fits_one_screen(
     assert f"Määrärahat {planned}, käytetty tähän mennessä {spent} (48 %)." in main
     assert "Kypsyys (1–5, 10 teeman keskiarvo): lähtötaso 2,0 → nyt 2,6, tavoite 4,0." in main
     assert "Yli määrärahan (30)" in render_text(parts[1])
+
+
+def test_a_posted_summary_re_rendered_later_keeps_its_money_and_maturity(story) -> None:
+    """Posted on 19 April 2026; the third assessment and 1.2's last report come after. The
+    posted summary, re-rendered, is what was posted."""
+    from sqlmodel import select
+
+    from handlers.summary.post import posted_summary
+    from storage.models import SummaryRun
+
+    posted_at = datetime(2026, 4, 19, 9, tzinfo=UTC)
+    ctx = Context(engine=story, language="en", now=lambda: posted_at)
+    with SlackStandIn({"U0OWNER": "kehitysjohtaja@example.org"}) as standin:
+        publisher = SlackPublisher(web_client(settings_for(standin)), LEADERSHIP)
+        assert post(ctx, publisher, trigger="cli", requested_by="test").state == "posted"
+        sent = [shown(m["blocks"]) for m in posted_messages(standin)]
+    later = Context(engine=story, language="en", now=lambda: SPRING_2026)
+    with session_scope(story) as session:
+        run = session.exec(select(SummaryRun)).one()
+        summary, parts = posted_summary(session, later, run)
+    text = text_of(parts)
+    assert "Appropriations €72,000, spent to date €37,300 (52%)." in text
+    assert "baseline 2.0 → previous assessment 2.2 → now 2.6 → target 4.0" in text
+    assert "— over budget:" not in text and "Over the appropriation (" not in text
+    assert "spent to date €37,300 (52%)" in sent[0]
+    assert "T1 Digitaaliset palvelut: maturity 2.0 → 2.2 → 2.6" in sent[1]
+    assert [s.current for s in summary.themes] == [2.6, 2.0]
