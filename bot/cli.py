@@ -559,8 +559,12 @@ def _summary_document(fmt: str, summary: Summary, parts: list[Reply], ctx: Conte
     if fmt == "markdown":
         return render_markdown(parts)
     if fmt == "html":
-        png = status_chart(summary, ctx)
-        return render_html(parts, title=title(summary, ctx), language=ctx.language, chart_png=png)
+        from handlers.summary.board_charts import board_charts
+
+        png, charts = status_chart(summary, ctx), board_charts(summary, ctx)
+        return render_html(
+            parts, title=title(summary, ctx), language=ctx.language, chart_png=png, charts=charts
+        )
     if fmt == "csv":
         from handlers.summary.measures_csv import render_csv
 

@@ -1918,6 +1918,89 @@ MESSAGES.update(
 )
 
 
+# --- the summary's maturity and money (issue 12) ---
+MESSAGES.update(
+    {
+        "summary.money_short": {
+            "fi": "Määrärahat {planned}, käytetty tähän mennessä {spent} ({share}).",
+            "en": "Appropriations {planned}, spent to date {spent} ({share}).",
+        },
+        "summary.maturity_short": {
+            "fi": "Kypsyys (1–5, {count} teeman keskiarvo): lähtötaso {baseline} → nyt "
+            "{current}, tavoite {target}.",
+            "en": "Maturity (1–5, average of {count} themes): baseline {baseline} → now "
+            "{current}, target {target}.",
+        },
+        "summary.board": {"fi": "Kypsyys ja rahat", "en": "Maturity and money"},
+        "summary.money": {
+            "fi": "Ohjelman määrärahat yhteensä {planned}; käytetty tähän mennessä {spent} "
+            "({share}). Suunniteltu on toimenpiteen budjetti tai sen kaikkien "
+            "talousarviovuosien määrärahat yhteensä; käytetty on kaikkien vuosien käyttö. "
+            "Yli määrärahan on toimenpide, jonka käyttö ylittää vuoden {year} määrärahan tai "
+            "suunnitellun kokonaismäärän.",
+            "en": "The programme's appropriations in all {planned}; spent to date {spent} "
+            "({share}). Planned is each measure's budget, or its appropriations over all "
+            "budget years; spent is its spending over all years. A measure is over budget "
+            "when its spending exceeds its appropriation for {year} or its planned total.",
+        },
+        "summary.col.baseline": {"fi": "Lähtötaso", "en": "Baseline"},
+        "summary.col.previous": {"fi": "Edellinen arvio", "en": "Previous assessment"},
+        "summary.col.now": {"fi": "Nyt", "en": "Now"},
+        "summary.col.target": {"fi": "Tavoite", "en": "Target"},
+        "summary.col.planned": {"fi": "Suunniteltu", "en": "Planned"},
+        "summary.col.spent": {"fi": "Käytetty", "en": "Spent"},
+        "summary.col.share": {"fi": "Osuus", "en": "Share"},
+        "summary.board_line": {
+            "fi": "{theme}: kypsyys {baseline} → {previous} → {current}, tavoite {target}; "
+            "suunniteltu {planned}, käytetty {spent} ({share})",
+            "en": "{theme}: maturity {baseline} → {previous} → {current}, target {target}; "
+            "planned {planned}, spent {spent} ({share})",
+        },
+        "summary.maturity_path": {
+            "fi": "Digitaalinen kypsyys (1–5): lähtötaso {baseline} → edellinen arvio "
+            "{previous} → nyt {current} → tavoite {target}",
+            "en": "Digital maturity (1–5): baseline {baseline} → previous assessment "
+            "{previous} → now {current} → target {target}",
+        },
+        "summary.theme_money": {
+            "fi": "Suunniteltu {planned}, käytetty tähän mennessä {spent} ({share}).",
+            "en": "Planned {planned}, spent to date {spent} ({share}).",
+        },
+        "summary.over_budget": {
+            "fi": "Yli määrärahan ({count})",
+            "en": "Over the appropriation ({count})",
+        },
+        "summary.over_budget_line": {
+            "fi": "{name} — käytetty {spent}, suunniteltu {planned} ({when}) ({owner})",
+            "en": "{name} — spent {spent} against {planned} planned ({when}) ({owner})",
+        },
+        "summary.reason.over_budget": {
+            "fi": "yli määrärahan: käytetty {spent}, suunniteltu {planned} ({when})",
+            "en": "over budget: spent {spent} of {planned} ({when})",
+        },
+        "summary.chart_alt_of": {"fi": "{title}: {themes}.", "en": "{title}: {themes}."},
+        "summary.maturity_chart": {
+            "fi": "Digitaalinen kypsyys teemoittain (1–5)",
+            "en": "Digital maturity by theme (1–5)",
+        },
+        "summary.maturity_alt_theme": {
+            "fi": "{theme}: lähtötaso {baseline}, arviot {assessed}, tavoite {target}",
+            "en": "{theme}: baseline {baseline}, assessments {assessed}, target {target}",
+        },
+        "summary.spending_chart": {
+            "fi": "Suunniteltu ja käytetty raha teemoittain",
+            "en": "Money planned and spent by theme",
+        },
+        "summary.spending_alt_theme": {
+            "fi": "{theme}: suunniteltu {planned}, käytetty {spent} ({share})",
+            "en": "{theme}: planned {planned}, spent {spent} ({share})",
+        },
+        "summary.legend.earlier": {"fi": "Aiemmat arviot", "en": "Earlier assessments"},
+        "summary.axis.level": {"fi": "Kypsyystaso (1–5)", "en": "Maturity level (1–5)"},
+    }
+)
+
+
 def _add_swedish() -> None:
     from handlers.messages_sv import SWEDISH
 

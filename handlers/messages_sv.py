@@ -695,4 +695,36 @@ SWEDISH: dict[str, str] = {
     "tider — bevaras, eftersom den är stadens handling.",
     "cli.handover_sent": "{sent} nya ansvarspersoner fick ett meddelande ({unreachable} kunde "
     "inte nås).",
+    # --- the summary's maturity and money (issue 12) ---
+    "summary.money_short": "Anslag {planned}, använt hittills {spent} ({share}).",
+    "summary.maturity_short": "Mognad (1–5, medeltal för {count} teman): utgångsnivå "
+    "{baseline} → nu {current}, mål {target}.",
+    "summary.board": "Mognad och pengar",
+    "summary.money": "Programmets anslag sammanlagt {planned}; använt hittills {spent} "
+    "({share}). Planerat är åtgärdens budget eller dess anslag för alla budgetår sammanlagt; "
+    "använt är kostnaderna för alla år. Över anslaget är en åtgärd vars kostnader överstiger "
+    "anslaget för {year} eller det planerade totalbeloppet.",
+    "summary.col.baseline": "Utgångsnivå",
+    "summary.col.previous": "Föregående bedömning",
+    "summary.col.now": "Nu",
+    "summary.col.target": "Mål",
+    "summary.col.planned": "Planerat",
+    "summary.col.spent": "Använt",
+    "summary.col.share": "Andel",
+    "summary.board_line": "{theme}: mognad {baseline} → {previous} → {current}, mål {target}; "
+    "planerat {planned}, använt {spent} ({share})",
+    "summary.maturity_path": "Digital mognad (1–5): utgångsnivå {baseline} → föregående "
+    "bedömning {previous} → nu {current} → mål {target}",
+    "summary.theme_money": "Planerat {planned}, använt hittills {spent} ({share}).",
+    "summary.over_budget": "Över anslaget ({count})",
+    "summary.over_budget_line": "{name} — använt {spent} mot planerat {planned} ({when}) ({owner})",
+    "summary.reason.over_budget": "över anslaget: använt {spent} mot planerat {planned} ({when})",
+    "summary.chart_alt_of": "{title}: {themes}.",
+    "summary.maturity_chart": "Digital mognad per tema (1–5)",
+    "summary.maturity_alt_theme": "{theme}: utgångsnivå {baseline}, bedömningar {assessed}, "
+    "mål {target}",
+    "summary.spending_chart": "Planerade och använda pengar per tema",
+    "summary.spending_alt_theme": "{theme}: planerat {planned}, använt {spent} ({share})",
+    "summary.legend.earlier": "Tidigare bedömningar",
+    "summary.axis.level": "Mognadsnivå (1–5)",
 }

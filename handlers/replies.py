@@ -67,9 +67,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """Where a document shows the summary's chart (chat gets it as an upload)."""
+    """Where a document shows one of the summary's charts, by its `name` (chat gets the
+    status chart as an upload)."""
 
     alt: str
+    name: str = "status"
 
 
 Block = Heading | Paragraph | Fields | Items | Hint | Entry | Table | Chart

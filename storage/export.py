@@ -523,9 +523,9 @@ def export_csv(
     spent = money.spent_to_date(money.latest_spending(session, at=at))
     for m in doc.measures:
         c = m.current
-        planned = money.decode_appropriations(m.appropriations)
-        appropriations = ";".join(f"{y}:{_euros(cents)}" for y, cents in planned.items())
-        spent_eur = _euros(spent[ids[m.id]]) if ids[m.id] in spent else ""
+        appropriations, spent_eur = money_cells(
+            money.decode_appropriations(m.appropriations), spent.get(ids[m.id])
+        )
         writer.writerow(
             [m.id, m.theme, m.title, _cell(m.owner), ";".join(m.deputies), _cell(m.unit),
              _cell(m.start), _cell(m.due), _cell(m.budget_eur), _cell(m.indicator),
@@ -535,6 +535,13 @@ def export_csv(
              spent_eur]
         )  # fmt: skip
     return out.getvalue()
+
+
+def money_cells(planned: dict[int, int], spent: int | None) -> tuple[str, str]:
+    """A measure's `appropriations` (`2025:10000.00;2026:12400.00`) and `spent_eur` cells;
+    spent is blank where nothing was reported."""
+    appropriations = ";".join(f"{y}:{_euros(cents)}" for y, cents in sorted(planned.items()))
+    return appropriations, "" if spent is None else _euros(spent)
 
 
 def csv_writer(out: io.StringIO, *, excel: bool = False) -> _SafeWriter:

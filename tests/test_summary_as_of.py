@@ -299,11 +299,14 @@ def test_summary_preview_as_of_in_every_format_tells_the_revision(
     assert "<h2>Ohjelmaa tarkistettu (TA 2026)</h2>" in outputs["html"]
     assert "<li>6.4 " in outputs["html"]  # retired, in its list
     rows = list(csv.reader(io.StringIO(outputs["csv"])))
-    assert rows[0][:3] == ["id", "theme", "title"] and rows[0][-3:] == [
+    assert rows[0][:3] == ["id", "theme", "title"] and rows[0][-5:] == [
         "note",
         "retired_at",
+        "appropriations",
+        "spent_eur",
         "revised",
     ]
+    assert {len(row) for row in rows} == {len(rows[0])}  # every cell under its heading
     by_id = {row[0]: row for row in rows[1:]}
     assert by_id["1.1"][7] == "2026-12" and by_id["1.1"][-1] == "due 2026-06 → 2026-12"
     assert by_id["1.3"][3] == "kehitysjohtaja@example.org"

@@ -177,7 +177,9 @@ def money_fields(state: MoneyState, ctx: Context) -> list[tuple[str, str]]:
     return pairs
 
 
-def over_flag(state: MoneyState, ctx: Context) -> str | None:
+def overspent(state: MoneyState, ctx: Context) -> dict[str, str] | None:
+    """How a measure is over: `spent`, `planned` and `when` (the year, or "in all"), shown;
+    None if it is not. The year's appropriation is checked first."""
     if not state.over:
         return None
     t, lang = ctx.t, ctx.language
@@ -187,9 +189,13 @@ def over_flag(state: MoneyState, ctx: Context) -> str | None:
     else:
         spent, basis = sum(state.spent.values()), state.planned_total or 0
         when = t("flag.over_total")
-    return t(
-        "flag.over_budget",
-        spent=fmt.euros(lang, spent, in_cents=True),
-        planned=fmt.euros(lang, basis, in_cents=True),
-        when=when,
-    )
+    return {
+        "spent": fmt.euros(lang, spent, in_cents=True),
+        "planned": fmt.euros(lang, basis, in_cents=True),
+        "when": when,
+    }
+
+
+def over_flag(state: MoneyState, ctx: Context) -> str | None:
+    found = overspent(state, ctx)
+    return ctx.t("flag.over_budget", **found) if found else None

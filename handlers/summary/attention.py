@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from handlers import formatting as fmt
 from handlers.context import Context
+from handlers.state.money import overspent
 from handlers.summary.build import Row, Summary
 
 
@@ -29,6 +30,10 @@ def clip(text: str, limit: int) -> str:
 
 def _note(row: Row, ctx: Context) -> str:
     return clip(row.note, 60) if row.note else ctx.t(f"status.{row.status.code}")
+
+
+def _over(row: Row, ctx: Context) -> dict[str, str]:
+    return overspent(row.money, ctx) or {} if row.money else {}
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,10 @@ KINDS: tuple[Kind, ...] = (
                               due=fmt.when(ctx.language, r.due), owner=r.owner)),
     Kind("at_risk", lambda r: r.status.code == "at_risk", "summary.troubled", _note,
          lambda r, ctx: f"{name(r)} ({r.owner}): {r.note or '—'}"),
+    Kind("over_budget", lambda r: r.over, "summary.over_budget",
+         lambda r, ctx: ctx.t("summary.reason.over_budget", **_over(r, ctx)),
+         lambda r, ctx: ctx.t("summary.over_budget_line", name=name(r), owner=r.owner,
+                              **_over(r, ctx))),
     Kind("behind", lambda r: r.behind, "summary.behind",
          lambda r, ctx: ctx.t("summary.reason.behind",
                               progress=fmt.progress(ctx.language, r.progress)),

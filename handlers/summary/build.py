@@ -16,10 +16,11 @@ from sqlmodel import Session
 from handlers.context import Context
 from handlers.presence import presence
 from handlers.state.labels import person_label, status_of
+from handlers.state.money import MoneyState
 from handlers.state.reply import is_overdue, local_today
 from handlers.summary.revised import Revised, revised_since
 from handlers.vocabulary import STATUSES, Status
-from storage import crud, maturity, plan
+from storage import crud, maturity, money, plan
 from storage.dates import first_day, last_day
 from storage.models import Measure, MeasurePlan, Person, Programme, StatusUpdate, Theme, ThemePlan
 
@@ -45,6 +46,20 @@ class Row:
     """The owner is away on the summary's day, until this day."""
     owner_left: bool = False
     """The platform says the owner has left: the measure needs a new owner."""
+    money: MoneyState | None = field(default=None, compare=False)
+    """Planned and spent as `show` reads them, the summary's year as the budget year."""
+
+    @property
+    def over(self) -> bool:
+        return self.money is not None and self.money.over
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """A maturity assessment as the summary shows it."""
+
+    level: float
+    assessed_on: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,33 @@ class ThemeSection:
     current: float | None
     target: float | None
     rows: tuple[Row, ...]
+    assessed: tuple[Assessed, ...] = ()
+    """The assessments recorded by the summary's moment, in order; the last is `current`."""
+
+    @property
+    def previous(self) -> float | None:
+        """The assessment before the current one."""
+        return self.assessed[-2].level if len(self.assessed) > 1 else None
+
+    @property
+    def planned_cents(self) -> int | None:
+        return planned_of(self.rows)
+
+    @property
+    def spent_cents(self) -> int:
+        return spent_of(self.rows)
+
+
+def planned_of(rows: tuple[Row, ...]) -> int | None:
+    """The measures' planned money in all (each one's budget, else its appropriations
+    summed over the years), cents; None if none has any."""
+    found = [r.money.planned_total for r in rows if r.money and r.money.planned_total]
+    return sum(found) if found else None
+
+
+def spent_of(rows: tuple[Row, ...]) -> int:
+    """The measures' spending to date over all budget years, cents."""
+    return sum(sum(r.money.spent.values()) for r in rows if r.money)
 
 
 @dataclass(frozen=True)
@@ -110,6 +152,14 @@ class Summary:
         values = [100 if r.status.code == "done" else r.progress or 0 for r in self.rows]
         return round(sum(values) / len(values))
 
+    @property
+    def planned_cents(self) -> int | None:
+        return planned_of(self.rows)
+
+    @property
+    def spent_cents(self) -> int:
+        return spent_of(self.rows)
+
     def where(self, predicate: Callable[[Row], bool]) -> tuple[Row, ...]:
         return tuple(r for r in self.rows if predicate(r))
 
@@ -149,7 +199,8 @@ def build_summary(
     before = crud.current_updates(
         session, measure_ids=ids, up_to=baseline or 0, seen_at=baseline_at
     )
-    levels = maturity.current_levels(session, theme_ids=theme_codes, at=at or cutoff_at)
+    assessed = maturity.assessments(session, theme_ids=theme_codes, at=at or cutoff_at)
+    spent = money.latest_spending(session, measure_ids=ids, at=at or cutoff_at)
     here = presence(session, ctx, (roles.owner for _, roles in measures), on=today)
     rows: dict[int, Row] = {}
     details: dict[str, Detail] = {}
@@ -172,6 +223,12 @@ def build_summary(
             behind=not overdue and _behind(status, update, m.start, m.due, today),
             owner_away_until=here.away.get(owner.id) if (owner := roles.owner) else None,
             owner_left=owner is not None and owner.id in here.left,
+            money=MoneyState(
+                year=today.year,
+                planned=money.decode_appropriations(m.plan.appropriations),
+                budget=m.plan.budget_eur * 100 if m.plan.budget_eur is not None else None,
+                spent={year: r.spent_cents for year, r in spent.get(m.id, {}).items()},
+            ),
         )
         details[m.code] = Detail(
             owner_ref=roles.owner.ref if roles.owner else None,
@@ -200,9 +257,13 @@ def build_summary(
                 t.code,
                 t.name,
                 t.baseline,
-                levels[t.id].level_hundredths / 100 if t.id in levels else None,
+                assessed[t.id][-1].level_hundredths / 100 if t.id in assessed else None,
                 t.target,
                 tuple(rows[m.id] for m, _ in measures if m.theme_id == t.id),
+                tuple(
+                    Assessed(a.level_hundredths / 100, a.assessed_on)
+                    for a in assessed.get(t.id, [])
+                ),
             )
             for t in themes
         ),

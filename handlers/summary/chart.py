@@ -5,19 +5,39 @@ is not mathtext to matplotlib."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from handlers.context import Context
 from handlers.summary.build import Summary
 from handlers.summary.status_style import STYLES
 from handlers.vocabulary import STATUSES
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def status_chart(summary: Summary, ctx: Context, *, dpi: int = 110) -> bytes:
+    return headless(lambda: _draw(summary, ctx, dpi=dpi))
+
+
+def headless(draw: Callable[[], bytes]) -> bytes:
+    """A chart drawn without a display, its text plain text."""
     import matplotlib
 
     matplotlib.use("Agg")
     with matplotlib.rc_context({"text.parse_math": False}):
-        return _draw(summary, ctx, dpi=dpi)
+        return draw()
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG, closed; no software version in it, so the bytes stay the same."""
+    from matplotlib import pyplot as plt
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(figure)
+    return buffer.getvalue()
 
 
 def _draw(summary: Summary, ctx: Context, *, dpi: int) -> bytes:
@@ -47,7 +67,4 @@ def _draw(summary: Summary, ctx: Context, *, dpi: int) -> bytes:
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(figure)
-    return buffer.getvalue()
+    return png(figure)

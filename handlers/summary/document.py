@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Mapping
 
 from handlers.messages import Messages
 from handlers.replies import (
@@ -86,13 +87,22 @@ section.opening { break-after: page; page-break-after: always; }
 """ + "".join(f".mark.{code} {{ color: {style.colour}; }}\n" for code, style in STYLES.items())
 
 
-def render_html(parts: list[Reply], *, title: str, language: str, chart_png: bytes | None) -> str:
-    """A section a part; the first (the summary's one-page opening) ends its page."""
+def render_html(
+    parts: list[Reply],
+    *,
+    title: str,
+    language: str,
+    chart_png: bytes | None,
+    charts: Mapping[str, bytes] | None = None,
+) -> str:
+    """A section a part; the first (the summary's one-page opening) ends its page. The
+    status chart is `chart_png`; the others are `charts`, by name."""
     t = Messages(language)  # type: ignore[arg-type]
+    drawn = {**(charts or {}), **({"status": chart_png} if chart_png else {})}
     body: list[str] = []
     for n, part in enumerate(parts):
         body.append('<section class="opening">' if n == 0 else "<section>")
-        body.extend(_html_blocks(part, t, chart_png))
+        body.extend(_html_blocks(part, t, drawn))
         body.append("</section>")
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
@@ -102,7 +112,7 @@ def render_html(parts: list[Reply], *, title: str, language: str, chart_png: byt
     )
 
 
-def _html_blocks(part: Reply, t: Messages, chart_png: bytes | None) -> list[str]:
+def _html_blocks(part: Reply, t: Messages, charts: Mapping[str, bytes]) -> list[str]:
     body: list[str] = []
     for block in part.blocks:
         match block:
@@ -121,8 +131,8 @@ def _html_blocks(part: Reply, t: Messages, chart_png: bytes | None) -> list[str]
                 body.append(f"<table>{rows}</table>")
             case Table(columns, rows):
                 body.append(_table(columns, rows, t))
-            case Chart(alt) if chart_png:
-                data = base64.b64encode(chart_png).decode("ascii")
+            case Chart(alt, name) if name in charts:
+                data = base64.b64encode(charts[name]).decode("ascii")
                 image = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
                 body.append(f"<figure>{image}</figure>")
             case Hint():

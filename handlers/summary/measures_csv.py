@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import io
 
-from handlers.summary.build import Summary
+from handlers.summary.build import Row, Summary
 from handlers.summary.revised import revised_cells
-from storage.export import CSV_MEASURE_COLUMNS, csv_writer
+from storage.export import CSV_MEASURE_COLUMNS, csv_writer, money_cells
 
 COLUMNS = (*CSV_MEASURE_COLUMNS, "revised")
 
@@ -26,12 +26,19 @@ def render_csv(summary: Summary) -> str:
              _cell(d.unit), _cell(d.start), _cell(row.due), _cell(d.budget_eur),
              _cell(d.indicator), _cell(d.baseline), _cell(d.target), row.status.code, progress,
              row.updated_at.isoformat() if row.updated_at else "", d.updated_by, row.note,
-             "", revised.pop(row.code, "")]  # retired_at: every measure shown is in force
+             "", *_money(row), revised.pop(row.code, "")]  # retired_at: all shown are in force
         )  # fmt: skip
     for retired in summary.revised.retired if summary.revised else ():
         blanks = [""] * (len(COLUMNS) - 4)
         writer.writerow([retired.code, "", retired.title, *blanks, revised[retired.code]])
     return out.getvalue()
+
+
+def _money(row: Row) -> tuple[str, str]:
+    if row.money is None:
+        return "", ""
+    spent = row.money.spent
+    return money_cells(row.money.planned, sum(spent.values()) if spent else None)
 
 
 def _cell(value: object) -> str:

@@ -14,7 +14,7 @@ from handlers import formatting as fmt
 from handlers.context import Context
 from handlers.presence import owner_away
 from handlers.replies import Block, Chart, Heading, Hint, Items, Paragraph, Reply, Table
-from handlers.summary import attention
+from handlers.summary import attention, board
 from handlers.summary.build import Change, Row, Summary, ThemeSection
 from handlers.summary.revised import revised_mention, revised_part
 from handlers.vocabulary import STATUSES, Status
@@ -118,7 +118,15 @@ def _revised(summary: Summary, ctx: Context) -> list[Block]:
     return revised_mention(summary.revised, ctx)
 
 
-EXECUTIVE: list[Section] = [_headline, _status_counts, _changed, _revised, _top_attention]
+def _board(summary: Summary, ctx: Context) -> list[Block]:
+    """The board's two questions in a line each: the money, and maturity on average."""
+    return [Paragraph(line) for line in (board.money_short(summary, ctx),
+                                         board.maturity_short(summary, ctx)) if line]  # fmt: skip
+
+
+EXECUTIVE: list[Section] = [
+    _headline, _status_counts, _board, _changed, _revised, _top_attention
+]  # fmt: skip
 """The main message's sections, in order; a new kind of news is one more section here."""
 
 
@@ -273,24 +281,14 @@ def _attention(summary: Summary, ctx: Context) -> list[Block]:
     return blocks
 
 
-DETAILS: list[Section] = [_by_status, _changes, _attention]
+DETAILS: list[Section] = [_by_status, board.section, _changes, _attention]
 """The details' sections, in order."""
 
 
 def _theme(section: ThemeSection, ctx: Context, listings: list[Listing]) -> Reply:
     t, lang = ctx.t, ctx.language
     blocks: list[Block] = [Heading(f"{section.code} {section.name}", 2)]
-    if section.baseline is not None or section.target is not None:
-        blocks.append(
-            Paragraph(
-                t(
-                    "summary.maturity",
-                    baseline=fmt.level(lang, section.baseline),
-                    current=fmt.level(lang, section.current),
-                    target=fmt.level(lang, section.target),
-                )
-            )
-        )
+    blocks += [Paragraph(line) for line in board.theme_lines(section, ctx)]
     columns = tuple(
         t(f"summary.col.{c}") for c in ("mark", "id", "title", "owner", "progress", "updated")
     )
