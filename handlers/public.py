@@ -283,13 +283,6 @@ def theme_page(session: Session, *, code: str) -> ThemePage | None:
 
 
 @dataclass(frozen=True)
-class Change:
-    field: str
-    old: Any
-    new: Any
-
-
-@dataclass(frozen=True)
 class Entry:
     """One line of a measure's public history: a status reported, or a plan change."""
 
@@ -298,7 +291,7 @@ class Entry:
     status: str | None = None
     progress: int | None = None
     note: str | None = None
-    changes: tuple[Change, ...] = ()
+    changes: tuple[plan.FieldChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -381,7 +374,7 @@ def _plan_entries(rows: Iterable[MeasurePlan], theme_codes: dict[int, str]) -> I
             yield Entry(row.created_at, "retired" if row.retired else "added")
         else:
             changes = tuple(
-                Change(f, _public(previous, f, theme_codes), _public(row, f, theme_codes))
+                plan.FieldChange(f, _public(previous, f, theme_codes), _public(row, f, theme_codes))
                 for f in PUBLIC_PLAN_FIELDS
                 if _public(previous, f, theme_codes) != _public(row, f, theme_codes)
             )
